@@ -17,7 +17,8 @@ nmc_status fail(nmc_context* ctx, const Status& s) {
   if (ctx) {
     try {
       ctx->last_error = s.message().empty() ? status_code_name(s.code()) : s.message();
-      ctx->log(NMC_LOG_ERROR, ctx->last_error);
+      // A size query answered with BUFFER_TOO_SMALL is part of normal use.
+      ctx->log(s.code() == StatusCode::kBufferTooSmall ? NMC_LOG_DEBUG : NMC_LOG_ERROR, ctx->last_error);
     } catch (...) {
     }
   }

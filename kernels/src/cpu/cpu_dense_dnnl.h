@@ -1,0 +1,64 @@
+// oneDNN plumbing shared by the dense CPU ops: the engine, a thread-safe
+// primitive cache, OpenMP thread control and execution with a per-call
+// scratchpad. oneDNN throws dnnl::error; every function here that can throw is
+// called inside try blocks in cpu_dense_*.cpp, which turn errors into Status
+// (primitive creation failures become kUnsupported, so the reference runs).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <string>
+#include <unordered_map>
+
+#include "nmc/kernels/ops.h"
+
+namespace nmc::cpu::dnnl_util {
+
+// The process-wide CPU engine.
+const dnnl::engine& engine();
+
+// Threads an op on `exec` may use: exec.pool's size, or 1 without a pool.
+int exec_threads(const Exec& exec);
+
+// Sets the OpenMP thread count of the calling thread (oneDNN's runtime here);
+// primitives created and executed afterwards on this thread use it.
+void set_threads(int n);
+
+// Builds cache keys: "tag|v0,v1,...".
+class Key {
+ public:
+  explicit Key(const char* tag) : s_(tag) { s_ += '|'; }
+  Key& add(int64_t v) {
+    s_ += std::to_string(v);
+    s_ += ',';
+    return *this;
+  }
+  const std::string& str() const { return s_; }
+
+ private:
+  std::string s_;
+};
+
+// Returns the cached object for `key`, or builds it with `make` (which may
+// throw dnnl::error) and caches it. Entries are immutable once cached and are
+// shared; the cache is bounded (cleared when it grows past a limit).
+std::shared_ptr<const void> cached_any(const std::string& key, const std::function<std::shared_ptr<const void>()>& make);
+
+template <class T, class Make>
+std::shared_ptr<const T> cached(const std::string& key, Make make) {
+  return std::static_pointer_cast<const T>(
+      cached_any(key, [&]() -> std::shared_ptr<const void> { return std::make_shared<const T>(make()); }));
+}
+
+// Executes `prim` on a fresh stream with its own scratchpad (primitives must be
+// created with scratchpad_mode::user) and waits for it.
+void execute(const dnnl::primitive& prim, const dnnl::memory::desc& scratchpad,
+             std::unordered_map<int, dnnl::memory> args);
+
+// Primitive attributes with a user-managed scratchpad (thread-safe reuse of
+// cached primitives).
+dnnl::primitive_attr user_scratchpad_attr();
+
+}  // namespace nmc::cpu::dnnl_util

@@ -1,0 +1,51 @@
+// Reference scaled dot-product attention: the plain algorithm, one query row
+// at a time, scores and weighted sums in double over the row's visible keys.
+// Memory: O(Tk) scratch for one row of scores.
+#include <cmath>
+#include <vector>
+
+#include "nmc/kernels/ops.h"
+#include "reference/ref_pointwise_validate.h"
+
+namespace nmc::reference {
+
+Status attention(const Exec&, const AttentionArgs& args) {
+  NMC_RETURN_IF_ERROR(pointwise::validate_attention(args));
+  const Tensor &q = *args.q, &k = *args.k, &v = *args.v, &o = *args.out;
+  const int64_t nb = q.dim(0), tq = q.dim(1), hq = q.dim(2), d = q.dim(3);
+  const int64_t tk = k.dim(1), hkv = k.dim(2), dv = v.dim(3);
+  const int64_t group = hq / hkv;
+  const double scale = args.scale != 0.0f ? args.scale : 1.0 / std::sqrt(static_cast<double>(d));
+  std::vector<double> s(static_cast<size_t>(tk));
+  std::vector<double> acc(static_cast<size_t>(dv));
+  for (int64_t b = 0; b < nb; ++b) {
+    for (int64_t i = 0; i < tq; ++i) {
+      const pointwise::KeyRange kr = pointwise::visible_keys(args, i + args.q_offset, tk);
+      for (int64_t h = 0; h < hq; ++h) {
+        const int64_t g = h / group;
+        const float* qr = q.data<float>() + b * q.stride(0) + i * q.stride(1) + h * q.stride(2);
+        float* orow = o.data<float>() + b * o.stride(0) + i * o.stride(1) + h * o.stride(2);
+        double m = -INFINITY;
+        for (int64_t j = kr.lo; j < kr.hi; ++j) {
+          const float* kr_ = k.data<float>() + b * k.stride(0) + j * k.stride(1) + g * k.stride(2);
+          double dot = 0;
+          for (int64_t c = 0; c < d; ++c) dot += static_cast<double>(qr[c]) * kr_[c];
+          s[j] = dot * scale;
+          m = std::fmax(m, s[j]);
+        }
+        for (auto& a : acc) a = 0;
+        double sum = 0;
+        for (int64_t j = kr.lo; j < kr.hi; ++j) {
+          const double p = std::exp(s[j] - m);
+          sum += p;
+          const float* vr = v.data<float>() + b * v.stride(0) + j * v.stride(1) + g * v.stride(2);
+          for (int64_t c = 0; c < dv; ++c) acc[c] += p * vr[c];
+        }
+        for (int64_t c = 0; c < dv; ++c) orow[c] = sum > 0 ? static_cast<float>(acc[c] / sum) : 0.0f;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace nmc::reference

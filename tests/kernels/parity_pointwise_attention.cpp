@@ -1,0 +1,115 @@
+// Parity of attention: MHA and GQA, every mask kind, q_offset, decode (Tq = 1),
+// strided q/k/v views, rows that see no key, multi-tile key ranges.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "parity_pointwise_util.h"
+
+using namespace nmc;
+using namespace nmc::test;
+
+NMC_PARITY_OPS("attention");
+
+namespace {
+
+struct Case {
+  int64_t b, tq, tk, hq, hkv, d, dv;
+  MaskKind mask;
+  int64_t q_offset, window, block;
+  bool strided;
+};
+
+// [B, T, H, D] tensor; strided: a view of a [B, H, T, D + 5] buffer.
+Tensor make(int64_t b, int64_t t, int64_t h, int64_t d, bool strided, std::mt19937& rng, float amp) {
+  if (!strided) return random_tensor({b, t, h, d}, DType::kF32, rng, -amp, amp);
+  Tensor base = random_tensor({b, h, t, d + 5}, DType::kF32, rng, -amp, amp);
+  return base.slice(3, 0, d).value().permute({0, 2, 1, 3}).value();
+}
+
+void check_case(const Case& c, std::mt19937& rng) {
+  Tensor q = make(c.b, c.tq, c.hq, c.d, c.strided, rng, 2.0f);
+  Tensor k = make(c.b, c.tk, c.hkv, c.d, c.strided, rng, 2.0f);
+  Tensor v = make(c.b, c.tk, c.hkv, c.dv, c.strided, rng, 1.0f);
+  Tensor want = zeros({c.b, c.tq, c.hq, c.dv});
+  AttentionArgs ra{&q, &k, &v, &want, 0.0f, c.mask, c.q_offset, c.window, c.block};
+  REQUIRE(reference::attention({}, ra).ok());
+  for (const auto& cfg : pw::configs()) {
+    INFO("b" << c.b << " tq" << c.tq << " tk" << c.tk << " hq" << c.hq << " hkv" << c.hkv << " d" << c.d << " dv"
+             << c.dv << " mask " << static_cast<int>(c.mask) << " off " << c.q_offset << " win " << c.window
+             << " blk " << c.block << (c.strided ? " strided " : " ") << cfg.label);
+    // Output as a strided view too, prefilled with garbage.
+    Tensor obuf = random_tensor({c.b, c.hq, c.tq, c.dv + 3}, DType::kF32, rng, 5, 6);
+    Tensor out = c.strided ? obuf.slice(3, 0, c.dv).value().permute({0, 2, 1, 3}).value()
+                           : random_tensor({c.b, c.tq, c.hq, c.dv}, DType::kF32, rng, 5, 6);
+    AttentionArgs a = ra;
+    a.out = &out;
+    REQUIRE(pw::run(cfg, a).ok());
+    std::string where;
+    // f32 scores and online softmax vs double: 2e-5 absolute on outputs of magnitude <= 1.
+    CHECK(tolerance_ratio(out, want, 2e-5, 1e-4, &where) <= 1.0);
+    INFO(where);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("attention matches the reference for every mask kind", "[parity][pointwise][attention]") {
+  std::mt19937 rng(20);
+  using M = MaskKind;
+  const Case cases[] = {
+      // MHA, bidirectional and causal, odd sizes, several key tiles
+      {1, 37, 37, 2, 2, 16, 16, M::kNone, 0, 0, 0, false},
+      {2, 45, 150, 3, 3, 24, 24, M::kNone, 0, 0, 0, true},
+      {1, 130, 130, 2, 2, 64, 64, M::kCausal, 0, 0, 0, false},
+      {1, 70, 200, 2, 1, 40, 56, M::kCausal, 130, 0, 0, true},  // q_offset: chunked prefill, dv != d
+      // GQA ratios 2, 7 (Qwen2-VL-like) and 14 (one kv head)
+      {1, 33, 33, 4, 2, 64, 64, M::kCausal, 0, 0, 0, false},
+      {1, 50, 90, 14, 2, 64, 64, M::kCausal, 40, 0, 0, false},
+      {2, 19, 19, 14, 1, 32, 32, M::kNone, 0, 0, 0, true},
+      // sliding window, block diagonal, block causal
+      {1, 100, 100, 2, 2, 32, 32, M::kSlidingWindow, 0, 17, 0, false},
+      {1, 60, 160, 4, 2, 32, 32, M::kSlidingWindow, 100, 70, 0, true},
+      {1, 90, 90, 2, 1, 48, 48, M::kBlockDiagonal, 0, 0, 25, false},
+      {2, 40, 100, 3, 3, 16, 16, M::kBlockDiagonal, 60, 0, 16, true},
+      {1, 90, 90, 4, 4, 32, 32, M::kBlockCausal, 0, 0, 30, false},
+      {1, 30, 95, 2, 2, 20, 20, M::kBlockCausal, 50, 0, 33, false},
+      // decode: one query against a long cache, with and without GQA
+      {1, 1, 300, 14, 2, 64, 64, M::kCausal, 299, 0, 0, false},
+      {2, 1, 77, 4, 4, 80, 80, M::kNone, 0, 0, 0, true},
+      {1, 1, 129, 8, 2, 64, 64, M::kSlidingWindow, 128, 50, 0, false},
+      // head dims that are not multiples of 16; a single key
+      {1, 9, 11, 2, 2, 3, 5, M::kNone, 0, 0, 0, false},
+      {1, 5, 1, 1, 1, 7, 9, M::kNone, 0, 0, 0, false},
+  };
+  for (const auto& c : cases) check_case(c, rng);
+}
+
+TEST_CASE("attention rows that see no key are zeros", "[parity][pointwise][attention]") {
+  std::mt19937 rng(21);
+  // Causal with a negative offset: queries 0..4 sit before key 0.
+  check_case({1, 20, 20, 2, 2, 16, 16, MaskKind::kCausal, -5, 0, 0, false}, rng);
+  // No keys at all.
+  check_case({1, 4, 0, 2, 1, 16, 16, MaskKind::kNone, 0, 0, 0, false}, rng);
+  // Window fully before the cache: query positions 0..6 see keys > 100 only... none exist.
+  Tensor q = random_tensor({1, 7, 2, 16}, DType::kF32, rng), k = random_tensor({1, 30, 2, 16}, DType::kF32, rng);
+  Tensor v = random_tensor({1, 30, 2, 16}, DType::kF32, rng);
+  for (const auto& cfg : pw::configs()) {
+    Tensor out = random_tensor({1, 7, 2, 16}, DType::kF32, rng, 1, 2);
+    AttentionArgs a{&q, &k, &v, &out, 0.0f, MaskKind::kCausal, -100, 0, 0};
+    REQUIRE(pw::run(cfg, a).ok());
+    for (int64_t i = 0; i < out.numel(); ++i) REQUIRE(out.data<float>()[i] == 0.0f);
+  }
+}
+
+TEST_CASE("attention validates its arguments", "[parity][pointwise][attention]") {
+  Tensor q = zeros({1, 4, 3, 8}), k = zeros({1, 4, 2, 8}), v = zeros({1, 4, 2, 8}), out = zeros({1, 4, 3, 8});
+  AttentionArgs a{&q, &k, &v, &out};
+  CHECK(reference::attention({}, a).code() == StatusCode::kInvalidArgument);  // 3 % 2 != 0
+  Tensor q2 = zeros({1, 4, 2, 8}), out2 = zeros({1, 4, 2, 8});
+  AttentionArgs b{&q2, &k, &v, &out2, 0.0f, MaskKind::kSlidingWindow, 0, 0, 0};
+  CHECK(reference::attention({}, b).code() == StatusCode::kInvalidArgument);  // window 0
+  for (const auto& cfg : pw::configs()) {
+    CHECK(pw::run(cfg, a).code() == StatusCode::kInvalidArgument);
+    CHECK(pw::run(cfg, b).code() == StatusCode::kInvalidArgument);
+  }
+}
