@@ -83,8 +83,8 @@ int nmc_backend_available(nmc_backend backend) {
     case NMC_BACKEND_CPU:
     case NMC_BACKEND_REFERENCE: return 1;
     case NMC_BACKEND_CUDA: return nmc::cuda_backend() != nullptr;
+    default: return 0;
   }
-  return 0;
 }
 
 const char* nmc_backend_name(nmc_backend backend) {
@@ -93,8 +93,8 @@ const char* nmc_backend_name(nmc_backend backend) {
     case NMC_BACKEND_CPU: return "cpu";
     case NMC_BACKEND_CUDA: return "cuda";
     case NMC_BACKEND_REFERENCE: return "reference";
+    default: return "unknown";
   }
-  return "unknown";
 }
 
 nmc_status nmc_context_create(const nmc_context_settings* settings, nmc_context** out) {

@@ -20,9 +20,9 @@ int64_t deconv_len(int64_t in, int cb, int ce, int op, int d, int64_t k, int s) 
 
 // Runs `op` through the dispatcher on all backends, and directly on the CPU
 // fast path, which must accept it (`fast` returns its Status).
-template <class Args, class Call, class Fast>
+template <class Args, class Call, class Direct>
 void conv_parity(const std::string& what, const Args& params, Tensor& x, Tensor& w, Tensor* bias, const Shape& os,
-                 Call call, Fast fast) {
+                 Call call, Direct direct_cpu) {
   const Tensor want = dense::parity(what, [&](const Exec& ex, const auto& dev, Tensor& out) {
     Tensor dx = dev(x), dw = dev(w);
     Tensor db = bias ? dev(*bias) : Tensor();
@@ -40,7 +40,7 @@ void conv_parity(const std::string& what, const Args& params, Tensor& x, Tensor&
   a.w = &w;
   a.bias = bias;
   a.out = &out;
-  const Status s = fast(Exec{&cpu_backend(), &pool}, a);
+  const Status s = direct_cpu(Exec{&cpu_backend(), &pool}, a);
   INFO(what << ": cpu fast path: " << s.to_string());
   REQUIRE(s.ok());
   dense::require_close(out, want, kAtol, kRtol, what + " (cpu fast path)");

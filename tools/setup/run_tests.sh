@@ -21,12 +21,12 @@ if [ "${NMC_SKIP_SANITIZE:-0}" != 1 ]; then
   bash tools/setup/build.sh build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNMC_SANITIZE=ON \
     -DNMC_WITH_CUDA=OFF -DNMC_BUILD_BENCH=OFF
   (cd build/sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --output-on-failure -j "$jobs" -LE "$exclude|fuzz")
+    ctest --output-on-failure -j "$jobs" -LE "$exclude")
 fi
 
 if [ "${NMC_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzz build (clang, libFuzzer)"
-  CC=clang CXX=clang++ bash tools/setup/build.sh build/fuzz -DNMC_BUILD_FUZZERS=ON \
+  CC=clang CXX=clang++ NMC_TARGETS=nmc_fuzzers bash tools/setup/build.sh build/fuzz -DNMC_BUILD_FUZZERS=ON \
     -DNMC_WITH_CUDA=OFF -DNMC_BUILD_BENCH=OFF
   (cd build/fuzz && ctest --output-on-failure -L fuzz)
 fi

@@ -15,12 +15,14 @@ typedef enum nmc_file_kind {
   NMC_FILE_AUDIO = 2,
   NMC_FILE_VIDEO = 3,
   NMC_FILE_CHECKPOINT = 4, /* a .safetensors file or a model folder */
-  NMC_FILE_BITSTREAM = 5   /* an nmc bitstream */
+  NMC_FILE_BITSTREAM = 5, /* an nmc bitstream */
+  NMC_FILE_KIND_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
 } nmc_file_kind;
 
 typedef enum nmc_describe_format {
   NMC_DESCRIBE_TEXT = 0, /* human-readable, several lines */
-  NMC_DESCRIBE_JSON = 1  /* one JSON object */
+  NMC_DESCRIBE_JSON = 1, /* one JSON object */
+  NMC_DESCRIBE_FORMAT_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
 } nmc_describe_format;
 
 /* Describes the file or model folder at `path` into `buf` (NUL-terminated).

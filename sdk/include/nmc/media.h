@@ -132,7 +132,8 @@ NMC_API float* nmc_audio_data_mutable(nmc_audio* audio);
 
 /* ---- video ------------------------------------------------------------------ */
 typedef enum nmc_pixel_format {
-  NMC_PIXEL_FORMAT_RGB24 = 0 /* 3 channels, R G B bytes */
+  NMC_PIXEL_FORMAT_RGB24 = 0, /* 3 channels, R G B bytes */
+  NMC_PIXEL_FORMAT_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
 } nmc_pixel_format;
 
 typedef struct nmc_video_reader_settings {
@@ -200,7 +201,8 @@ typedef enum nmc_media_kind {
   NMC_MEDIA_UNKNOWN = 0,
   NMC_MEDIA_IMAGE = 1,
   NMC_MEDIA_AUDIO = 2,
-  NMC_MEDIA_VIDEO = 3 /* may also carry audio: channels/sample_rate are then set */
+  NMC_MEDIA_VIDEO = 3, /* may also carry audio: channels/sample_rate are then set */
+  NMC_MEDIA_KIND_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
 } nmc_media_kind;
 
 typedef struct nmc_media_info {

@@ -68,14 +68,16 @@ typedef enum nmc_backend {
   NMC_BACKEND_AUTO = 0, /* CUDA when available, else CPU */
   NMC_BACKEND_CPU = 1,
   NMC_BACKEND_CUDA = 2,
-  NMC_BACKEND_REFERENCE = 3 /* scalar reference kernels (testing) */
+  NMC_BACKEND_REFERENCE = 3, /* scalar reference kernels (testing) */
+  NMC_BACKEND_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
 } nmc_backend;
 
 typedef enum nmc_log_level {
   NMC_LOG_ERROR = 0,
   NMC_LOG_WARNING = 1,
   NMC_LOG_INFO = 2,
-  NMC_LOG_DEBUG = 3
+  NMC_LOG_DEBUG = 3,
+  NMC_LOG_LEVEL_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
 } nmc_log_level;
 
 /* Called on the thread that uses the context; `message` is valid during the call. */
