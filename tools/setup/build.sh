@@ -4,9 +4,10 @@
 set -euo pipefail
 dir=$1; shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >"$dir.configure.log" 2>&1 \
-  || { cat "$dir.configure.log"; exit 1; }
-grep -E '^-- nmc:' "$dir.configure.log" || true
+mkdir -p "$dir"
+log="$dir/configure.log"
+cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >"$log" 2>&1 || { cat "$log"; exit 1; }
+grep -E '^-- nmc:' "$log" || true
 if [ -n "${NMC_TARGETS:-}" ]; then
   cmake --build "$dir" -j "$(nproc)" --target ${NMC_TARGETS}
 else

@@ -69,6 +69,22 @@ NMC_API nmc_status nmc_image_write_png_buffer(nmc_context* ctx, const uint8_t* d
                                               int32_t height, int32_t channels, size_t stride,
                                               const char* path);
 
+/* Resampling filters for nmc_image_resize (OpenCV's INTER_LINEAR, INTER_CUBIC,
+ * INTER_AREA, INTER_LANCZOS4). AREA is the right choice for large downscales. */
+typedef enum nmc_resize_filter {
+  NMC_RESIZE_BILINEAR = 0,
+  NMC_RESIZE_BICUBIC = 1,
+  NMC_RESIZE_AREA = 2,
+  NMC_RESIZE_LANCZOS = 3,
+  NMC_RESIZE_FILTER_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+} nmc_resize_filter;
+
+/* New image `width` x `height` (same channels) resampled from `src` with
+ * `filter`; 8-bit results are rounded and saturated. Sizes are checked against
+ * the image limits before anything is allocated. */
+NMC_API nmc_status nmc_image_resize(nmc_context* ctx, const nmc_image* src, int32_t width, int32_t height,
+                                    nmc_resize_filter filter, nmc_image** out);
+
 /* Accessors; all return 0 / NULL for a NULL image. Pixel memory is owned by
  * the image and valid until nmc_image_free. */
 NMC_API int32_t nmc_image_width(const nmc_image* image);
