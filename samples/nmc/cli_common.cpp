@@ -15,8 +15,12 @@ void add_common_flags(po::options_description& desc, CommonFlags& f) {
       ("help,h", "show this help");
 }
 
-static void log_to_stderr(void*, nmc_log_level level, const char* message) {
+// Errors come back as statuses and the tool prints them once itself, so the
+// callback shows them only with --verbose (user != nullptr).
+static void log_to_stderr(void* verbose, nmc_log_level level, const char* message) {
   static const char* names[] = {"error", "warning", "info", "debug"};
+  if (level == NMC_LOG_ERROR && !verbose) return;
+  if (level < NMC_LOG_ERROR || level > NMC_LOG_DEBUG) return;
   std::fprintf(stderr, "nmc [%s] %s\n", names[level], message);
 }
 
@@ -32,6 +36,8 @@ ContextPtr make_context(const CommonFlags& flags) {
   s.num_threads = flags.threads;
   s.log_level = flags.verbose ? NMC_LOG_DEBUG : NMC_LOG_WARNING;
   s.log_callback = log_to_stderr;
+  static int verbose_tag;
+  s.log_user = flags.verbose ? &verbose_tag : nullptr;
   nmc_context* ctx = nullptr;
   const nmc_status st = nmc_context_create(&s, &ctx);
   if (st != NMC_OK) {

@@ -129,7 +129,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   switch (m.kind) {
     case NMC_MEDIA_IMAGE: convert_image(ctx.get(), in, out, o); break;
     case NMC_MEDIA_AUDIO: convert_audio(ctx.get(), in, out, o); break;
-    case NMC_MEDIA_VIDEO: convert_video(ctx.get(), in, out, o, common.threads); break;
+    case NMC_MEDIA_VIDEO: convert_video(ctx.get(), in, out, o, nmc_context_num_threads(ctx.get())); break;
     default: throw CliError{in + ": not an image, audio or video file nmc can read"};
   }
   return 0;

@@ -117,10 +117,9 @@ nmc_status nmc_context_create(const nmc_context_settings* settings, nmc_context*
     auto ctx = std::make_unique<nmc_context>();
     ctx->settings = s;
     switch (s.backend) {
-      case NMC_BACKEND_AUTO:
-        ctx->backend = nmc::cuda_backend();
-        ctx->backend_kind = ctx->backend ? NMC_BACKEND_CUDA : NMC_BACKEND_CPU;
-        if (!ctx->backend) ctx->backend = &nmc::cpu_backend();
+      case NMC_BACKEND_AUTO:  // CPU until the CUDA backend implements every op
+        ctx->backend = &nmc::cpu_backend();
+        ctx->backend_kind = NMC_BACKEND_CPU;
         break;
       case NMC_BACKEND_CPU:
         ctx->backend = &nmc::cpu_backend();

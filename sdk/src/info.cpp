@@ -185,7 +185,8 @@ extern "C" nmc_status nmc_file_describe(nmc_context* ctx, const char* path, nmc_
                                       : NMC_FILE_UNKNOWN;
     }
     std::string text;
-    if (format == NMC_DESCRIBE_JSON) text = j.dump();
+    // Paths need not be UTF-8; invalid bytes become U+FFFD rather than failing.
+    if (format == NMC_DESCRIBE_JSON) text = j.dump(-1, ' ', false, json::error_handler_t::replace);
     else text = k == NMC_FILE_CHECKPOINT ? checkpoint_text(j) : media_text(j);
     if (kind) *kind = k;
     if (needed) *needed = text.size() + 1;

@@ -1,5 +1,6 @@
 // Tensor views, dtype conversions, status, thread pool.
 #include <atomic>
+#include <stdexcept>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
@@ -88,4 +89,19 @@ TEST_CASE("backends are listed", "[unit]") {
   CHECK(std::string(v[0]->name()) == "reference");
   CHECK(std::string(v[1]->name()) == "cpu");
   CHECK(std::string(cpu_isa_name()).size() > 0);
+}
+
+TEST_CASE("an exception in parallel_for reaches the caller and the pool stays usable", "[unit]") {
+  ThreadPool pool(3);
+  std::atomic<int64_t> done{0};
+  CHECK_THROWS_AS(pool.parallel_for(300, 1,
+                                    [&](int64_t b, int64_t e) {
+                                      if (b == 0) throw std::runtime_error("boom");
+                                      done += e - b;
+                                    }),
+                  std::runtime_error);
+  CHECK(done.load() == 200);  // the other two chunks of 100 still ran
+  std::atomic<int64_t> sum{0};
+  pool.parallel_for(100, 1, [&](int64_t b, int64_t e) { sum += e - b; });
+  CHECK(sum.load() == 100);
 }

@@ -1,13 +1,26 @@
 #include "nmc/kernels/thread_pool.h"
 
 #include <algorithm>
+#include <system_error>
+#include <utility>
 
 namespace nmc {
 
 ThreadPool::ThreadPool(int num_threads) {
   if (num_threads <= 0) num_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  num_threads_ = std::min(num_threads, 256);
-  for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  num_threads_ = std::min(num_threads, kMaxThreads);
+  try {
+    for (int i = 1; i < num_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  } catch (...) {
+    // Thread creation failed part-way: stop and join what was started, then report.
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+    }
+    cv_work_.notify_all();
+    for (auto& t : workers_) t.join();
+    throw;
+  }
 }
 
 ThreadPool::~ThreadPool() {
@@ -17,6 +30,16 @@ ThreadPool::~ThreadPool() {
   }
   cv_work_.notify_all();
   for (auto& t : workers_) t.join();
+}
+
+// Runs one chunk; the first exception of a parallel_for is kept for the caller.
+void ThreadPool::run_chunk(const std::function<void(int64_t, int64_t)>& fn, int64_t b, int64_t e) {
+  try {
+    fn(b, e);
+  } catch (...) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!error_) error_ = std::current_exception();
+  }
 }
 
 void ThreadPool::worker_loop(int) {
@@ -32,7 +55,7 @@ void ThreadPool::worker_loop(int) {
       const auto* fn = fn_;
       const int64_t b = c * chunk_, e = std::min(n_, b + chunk_);
       lk.unlock();
-      (*fn)(b, e);
+      run_chunk(*fn, b, e);
       lk.lock();
       if (++chunks_done_ == num_chunks_) cv_done_.notify_all();
     }
@@ -52,6 +75,7 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
       return;
     }
     busy_ = true;
+    error_ = nullptr;
     fn_ = &fn;
     n_ = n;
     chunk_ = (n + chunks - 1) / chunks;
@@ -66,13 +90,17 @@ void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void
     const int64_t c = next_chunk_++;
     const int64_t b = c * chunk_, e = std::min(n_, b + chunk_);
     lk.unlock();
-    fn(b, e);
+    run_chunk(fn, b, e);
     lk.lock();
     ++chunks_done_;
   }
+  // Every chunk has finished (even after an exception), so `fn` is no longer in use.
   cv_done_.wait(lk, [&] { return chunks_done_ == num_chunks_; });
   busy_ = false;
   fn_ = nullptr;
+  std::exception_ptr err = std::exchange(error_, nullptr);
+  lk.unlock();
+  if (err) std::rethrow_exception(err);
 }
 
 void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

@@ -46,16 +46,19 @@ Handles& handles() {
 }
 
 Status unary_op(const Exec&, const UnaryArgs& a) {
-  if (!on_device_f32(a.x) || !on_device_f32(a.out) || a.x->shape() != a.out->shape())
-    return Unsupported("cuda unary: needs contiguous f32 device tensors of equal shape");
+  if (!on_device_f32(a.x) || !on_device_f32(a.out)) return Unsupported("cuda unary: needs contiguous f32 device tensors");
+  if (a.x->shape() != a.out->shape()) return InvalidArgument("unary: x and out shapes differ");
+  if (static_cast<int>(a.kind) >= static_cast<int>(UnaryKind::kCount)) return InvalidArgument("unary: unknown kind");
   return launch_status(nmc::cuda::launch_unary(a.x->data<float>(), a.out->data<float>(), a.x->numel(),
                                                static_cast<int>(a.kind), a.alpha, a.beta, nullptr),
                        "unary kernel");
 }
 
 Status binary_op(const Exec&, const BinaryArgs& a) {
-  if (!on_device_f32(a.a) || !on_device_f32(a.b) || !on_device_f32(a.out) || a.a->shape() != a.out->shape())
+  if (!on_device_f32(a.a) || !on_device_f32(a.b) || !on_device_f32(a.out))
     return Unsupported("cuda binary: needs contiguous f32 device tensors");
+  if (a.a->shape() != a.out->shape()) return InvalidArgument("binary: a and out shapes differ");
+  if (static_cast<int>(a.kind) >= static_cast<int>(BinaryKind::kCount)) return InvalidArgument("binary: unknown kind");
   const int r = a.a->rank(), rb = a.b->rank();
   if (rb > r) return InvalidArgument("binary: b has higher rank than a");
   nmc::cuda::BroadcastIndex bi;
@@ -125,11 +128,31 @@ Status matmul_op(const Exec&, const MatmulArgs& a) {
   const int64_t N = a.trans_b ? a.b->dim(-2) : a.b->dim(-1);
   const int64_t Kb = a.trans_b ? a.b->dim(-1) : a.b->dim(-2);
   if (Kb != K) return InvalidArgument("matmul: inner dims differ");
-  const int64_t batch = a.a->numel() / (M * K > 0 ? M * K : 1);
-  const int64_t b_batch = a.b->numel() / (N * K > 0 ? N * K : 1);
-  if (b_batch != 1 && b_batch != batch) return Unsupported("cuda matmul: partial batch broadcast");
-  if (a.out->numel() != batch * M * N || a.out->dim(-1) != N || a.out->dim(-2) != M)
-    return InvalidArgument("matmul: output shape mismatch");
+  if (a.bias && (a.bias->rank() != 1 || a.bias->dim(0) != N)) return InvalidArgument("matmul: bias must be [N]");
+  // b is either shared (rank 2) or has exactly a's batch dims; out is [batch..., M, N].
+  if (a.b->rank() != 2 && a.b->rank() != a.a->rank())
+    return Unsupported("cuda matmul: b must be rank 2 or have a's batch dims");
+  if (a.out->rank() != a.a->rank()) return InvalidArgument("matmul: output rank mismatch");
+  int64_t batch = 1;
+  for (int d = 0; d + 2 < a.a->rank(); ++d) {
+    if (a.b->rank() != 2 && a.b->dim(d) != a.a->dim(d))
+      return Unsupported("cuda matmul: b's batch dims must equal a's (no partial broadcast)");
+    if (a.out->dim(d) != a.a->dim(d)) return InvalidArgument("matmul: output batch dims mismatch");
+    batch *= a.a->dim(d);
+  }
+  if (a.out->dim(-2) != M || a.out->dim(-1) != N) return InvalidArgument("matmul: output shape mismatch");
+  constexpr int64_t kIntMax = 0x7fffffff;
+  if (M > kIntMax || N > kIntMax || K > kIntMax || batch > kIntMax)
+    return Unsupported("cuda matmul: dimension beyond cuBLAS's int range");
+  if (M == 0 || N == 0 || batch == 0) return Status::Ok();
+  const bool shared_b = a.b->rank() == 2;
+  if (K == 0) {  // empty inner product: out = bias (or zeros)
+    NMC_RETURN_IF_ERROR(cuda_status(cudaMemset(a.out->raw(), 0, a.out->nbytes()), "cudaMemset"));
+    if (a.bias)
+      NMC_RETURN_IF_ERROR(launch_status(
+          nmc::cuda::launch_add_bias(a.out->data<float>(), a.bias->data<float>(), batch * M, N, nullptr), "bias"));
+    return Status::Ok();
+  }
   auto& h = handles();
   std::lock_guard<std::mutex> lk(h.mu);
   if (!h.cublas) NMC_RETURN_IF_ERROR(cublas_status(cublasCreate(&h.cublas), "cublasCreate"));
@@ -137,7 +160,7 @@ Status matmul_op(const Exec&, const MatmulArgs& a) {
   NMC_RETURN_IF_ERROR(cublas_status(
       cublasSgemmStridedBatched(h.cublas, a.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(N),
                                 static_cast<int>(M), static_cast<int>(K), &alpha, a.b->data<float>(),
-                                static_cast<int>(a.trans_b ? K : N), b_batch == 1 ? 0 : N * K, a.a->data<float>(),
+                                static_cast<int>(a.trans_b ? K : N), shared_b ? 0 : N * K, a.a->data<float>(),
                                 static_cast<int>(K), M * K, &beta, a.out->data<float>(), static_cast<int>(N), M * N,
                                 static_cast<int>(batch)),
       "cublasSgemmStridedBatched"));
@@ -154,6 +177,13 @@ Status conv2d_op(const Exec&, const Conv2dArgs& a) {
   if (a.pad_mode != PadMode::kZeros || a.pad_top != a.pad_bottom || a.pad_left != a.pad_right)
     return Unsupported("cuda conv2d: only symmetric zero padding");
   if (a.x->rank() != 4 || a.w->rank() != 4 || a.out->rank() != 4) return InvalidArgument("conv2d: rank != 4");
+  if (a.bias && (a.bias->rank() != 1 || a.bias->dim(0) != a.w->dim(0)))
+    return InvalidArgument("conv2d: bias must be [out_channels]");
+  if (a.groups < 1 || a.x->dim(1) != a.w->dim(1) * a.groups || a.w->dim(0) % a.groups != 0)
+    return InvalidArgument("conv2d: channels do not match the weight and groups");
+  constexpr int64_t kIntMax = 0x7fffffff;
+  for (int d = 0; d < 4; ++d)
+    if (a.x->dim(d) > kIntMax || a.w->dim(d) > kIntMax) return Unsupported("cuda conv2d: dimension too large");
   auto& h = handles();
   std::lock_guard<std::mutex> lk(h.mu);
   if (!h.cudnn) NMC_RETURN_IF_ERROR(cudnn_status(cudnnCreate(&h.cudnn), "cudnnCreate"));
@@ -180,24 +210,32 @@ Status conv2d_op(const Exec&, const Conv2dArgs& a) {
                                         a.dilation_w, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
         "conv desc"));
     NMC_RETURN_IF_ERROR(cudnn_status(cudnnSetConvolutionGroupCount(cd, a.groups), "groups"));
+    // Full f32 arithmetic (no TF32 tensor-core rounding), matching the reference.
+    NMC_RETURN_IF_ERROR(cudnn_status(cudnnSetConvolutionMathType(cd, CUDNN_FMA_MATH), "math type"));
     int n, c, hh, ww;
     NMC_RETURN_IF_ERROR(cudnn_status(cudnnGetConvolution2dForwardOutputDim(cd, xd, wd, &n, &c, &hh, &ww), "dims"));
     if (n != a.out->dim(0) || c != a.out->dim(1) || hh != a.out->dim(2) || ww != a.out->dim(3))
       return InvalidArgument("conv2d: output shape mismatch");
     NMC_RETURN_IF_ERROR(cudnn_status(cudnnSetTensor4dDescriptor(yd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, hh, ww),
                                      "y desc"));
-    cudnnConvolutionFwdAlgoPerf_t perf[4];
+    cudnnConvolutionFwdAlgoPerf_t perf[8];
     int found = 0;
-    NMC_RETURN_IF_ERROR(cudnn_status(cudnnGetConvolutionForwardAlgorithm_v7(h.cudnn, xd, wd, cd, yd, 4, &found, perf),
+    NMC_RETURN_IF_ERROR(cudnn_status(cudnnGetConvolutionForwardAlgorithm_v7(h.cudnn, xd, wd, cd, yd, 8, &found, perf),
                                      "algo"));
-    if (found < 1) return Unsupported("cuda conv2d: no algorithm");
+    // First usable algorithm, preferring deterministic ones.
+    const cudnnConvolutionFwdAlgoPerf_t* pick = nullptr;
+    for (int i = 0; i < found && !pick; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].determinism == CUDNN_DETERMINISTIC) pick = &perf[i];
+    for (int i = 0; i < found && !pick; ++i)
+      if (perf[i].status == CUDNN_STATUS_SUCCESS) pick = &perf[i];
+    if (!pick) return Unsupported("cuda conv2d: cuDNN offers no algorithm for this case");
     size_t ws = 0;
     NMC_RETURN_IF_ERROR(cudnn_status(
-        cudnnGetConvolutionForwardWorkspaceSize(h.cudnn, xd, wd, cd, yd, perf[0].algo, &ws), "workspace"));
+        cudnnGetConvolutionForwardWorkspaceSize(h.cudnn, xd, wd, cd, yd, pick->algo, &ws), "workspace"));
     if (ws) NMC_RETURN_IF_ERROR(cuda_status(cudaMalloc(&workspace, ws), "workspace alloc"));
     const float one = 1.f, zero = 0.f;
     NMC_RETURN_IF_ERROR(cudnn_status(cudnnConvolutionForward(h.cudnn, &one, xd, a.x->raw(), wd, a.w->raw(), cd,
-                                                             perf[0].algo, workspace, ws, &zero, yd, a.out->raw()),
+                                                             pick->algo, workspace, ws, &zero, yd, a.out->raw()),
                                      "cudnnConvolutionForward"));
     if (a.bias) {
       NMC_RETURN_IF_ERROR(cudnn_status(cudnnCreateTensorDescriptor(&bd), "desc"));
@@ -254,13 +292,18 @@ class CudaBackend final : public Backend {
       return LimitExceeded("device tensor too large: " + shape.to_string());
     const size_t bytes = static_cast<size_t>(n) * dtype_size(dtype);
     void* p = nullptr;
-    NMC_RETURN_IF_ERROR(cuda_status(cudaMalloc(&p, bytes ? bytes : 1), "cudaMalloc"));
-    NMC_RETURN_IF_ERROR(cuda_status(cudaMemset(p, 0, bytes ? bytes : 1), "cudaMemset"));
-    auto st = std::make_shared<Storage>();
+    const cudaError_t e = cudaMalloc(&p, bytes ? bytes : 1);
+    if (e == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      return OutOfMemory("cudaMalloc of " + std::to_string(bytes) + " bytes failed");
+    }
+    NMC_RETURN_IF_ERROR(cuda_status(e, "cudaMalloc"));
+    auto st = std::make_shared<Storage>();  // owns p from here on
     st->data = p;
     st->bytes = bytes;
     st->device = Device::kCuda;
     st->release = [](void* q) { cudaFree(q); };
+    NMC_RETURN_IF_ERROR(cuda_status(cudaMemset(p, 0, bytes ? bytes : 1), "cudaMemset"));
     return Tensor::on_storage(std::move(st), 0, shape, dtype);
   }
 
@@ -291,7 +334,17 @@ const Probe& probe() {
     } else if (count == 0) {
       r.reason = "no CUDA device";
     } else {
-      r.ok = true;
+      // Kernels are built for sm_80 and sm_90: older devices cannot run them.
+      cudaDeviceProp prop{};
+      const cudaError_t pe = cudaGetDeviceProperties(&prop, 0);
+      if (pe != cudaSuccess) {
+        r.reason = std::string("cannot query the CUDA device: ") + cudaGetErrorString(pe);
+      } else if (prop.major < 8) {
+        r.reason = std::string(prop.name) + " has compute capability " + std::to_string(prop.major) + "." +
+                   std::to_string(prop.minor) + "; nmc's CUDA kernels need 8.0 or newer";
+      } else {
+        r.ok = true;
+      }
     }
     return r;
   }();

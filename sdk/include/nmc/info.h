@@ -16,13 +16,15 @@ typedef enum nmc_file_kind {
   NMC_FILE_VIDEO = 3,
   NMC_FILE_CHECKPOINT = 4, /* a .safetensors file or a model folder */
   NMC_FILE_BITSTREAM = 5, /* an nmc bitstream */
-  NMC_FILE_KIND_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+  NMC_FILE_KIND_MIN_ENUM_ = -0x7fffffff - 1, /* with _MAX_ENUM_: the full int32 range, so any */
+  NMC_FILE_KIND_MAX_ENUM_ = 0x7fffffff        /* int32 value is safe to pass (and rejected if unknown) */
 } nmc_file_kind;
 
 typedef enum nmc_describe_format {
   NMC_DESCRIBE_TEXT = 0, /* human-readable, several lines */
   NMC_DESCRIBE_JSON = 1, /* one JSON object */
-  NMC_DESCRIBE_FORMAT_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+  NMC_DESCRIBE_FORMAT_MIN_ENUM_ = -0x7fffffff - 1, /* with _MAX_ENUM_: the full int32 range, so any */
+  NMC_DESCRIBE_FORMAT_MAX_ENUM_ = 0x7fffffff        /* int32 value is safe to pass (and rejected if unknown) */
 } nmc_describe_format;
 
 /* Describes the file or model folder at `path` into `buf` (NUL-terminated).

@@ -14,11 +14,13 @@
  * libswresample) and libpng; FFmpeg's global log level is left as the host
  * application set it.
  *
- * Threads: a handle (image, audio, video reader) is used by one thread at a
- * time; distinct handles may be used in parallel. Objects do not reference the
- * context after the call that created them returns, except that image pixels
- * are allocated and freed with the context's allocator hooks (when set), which
- * must stay valid until the image is freed.
+ * Threads: images and audio are plain buffers: they do not reference the
+ * context after the call that created them returns (except that image pixels
+ * are allocated and freed with the context's allocator hooks, when set, which
+ * must stay valid until the image is freed) and distinct ones may be used in
+ * parallel. A video reader keeps its context for error reporting, so it belongs
+ * to its context's thread (see nmc_context_create): for parallel decoding, open
+ * each reader on its own context.
  */
 #ifndef NMC_MEDIA_H
 #define NMC_MEDIA_H
@@ -76,7 +78,8 @@ typedef enum nmc_resize_filter {
   NMC_RESIZE_BICUBIC = 1,
   NMC_RESIZE_AREA = 2,
   NMC_RESIZE_LANCZOS = 3,
-  NMC_RESIZE_FILTER_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+  NMC_RESIZE_FILTER_MIN_ENUM_ = -0x7fffffff - 1, /* with _MAX_ENUM_: the full int32 range, so any */
+  NMC_RESIZE_FILTER_MAX_ENUM_ = 0x7fffffff        /* int32 value is safe to pass (and rejected if unknown) */
 } nmc_resize_filter;
 
 /* New image `width` x `height` (same channels) resampled from `src` with
@@ -149,7 +152,8 @@ NMC_API float* nmc_audio_data_mutable(nmc_audio* audio);
 /* ---- video ------------------------------------------------------------------ */
 typedef enum nmc_pixel_format {
   NMC_PIXEL_FORMAT_RGB24 = 0, /* 3 channels, R G B bytes */
-  NMC_PIXEL_FORMAT_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+  NMC_PIXEL_FORMAT_MIN_ENUM_ = -0x7fffffff - 1, /* with _MAX_ENUM_: the full int32 range, so any */
+  NMC_PIXEL_FORMAT_MAX_ENUM_ = 0x7fffffff        /* int32 value is safe to pass (and rejected if unknown) */
 } nmc_pixel_format;
 
 typedef struct nmc_video_reader_settings {
@@ -218,7 +222,8 @@ typedef enum nmc_media_kind {
   NMC_MEDIA_IMAGE = 1,
   NMC_MEDIA_AUDIO = 2,
   NMC_MEDIA_VIDEO = 3, /* may also carry audio: channels/sample_rate are then set */
-  NMC_MEDIA_KIND_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+  NMC_MEDIA_KIND_MIN_ENUM_ = -0x7fffffff - 1, /* with _MAX_ENUM_: the full int32 range, so any */
+  NMC_MEDIA_KIND_MAX_ENUM_ = 0x7fffffff        /* int32 value is safe to pass (and rejected if unknown) */
 } nmc_media_kind;
 
 typedef struct nmc_media_info {

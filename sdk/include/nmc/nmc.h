@@ -65,11 +65,13 @@ NMC_API const char* nmc_status_string(nmc_status status);
 
 /* ---- context ---------------------------------------------------------------- */
 typedef enum nmc_backend {
-  NMC_BACKEND_AUTO = 0, /* CUDA when available, else CPU */
+  NMC_BACKEND_AUTO = 0, /* the best backend that runs every op: CPU today, while the
+                           CUDA backend covers only part of the op list */
   NMC_BACKEND_CPU = 1,
   NMC_BACKEND_CUDA = 2,
   NMC_BACKEND_REFERENCE = 3, /* scalar reference kernels (testing) */
-  NMC_BACKEND_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+  NMC_BACKEND_MIN_ENUM_ = -0x7fffffff - 1, /* with _MAX_ENUM_: the full int32 range, so any */
+  NMC_BACKEND_MAX_ENUM_ = 0x7fffffff        /* int32 value is safe to pass (and rejected if unknown) */
 } nmc_backend;
 
 typedef enum nmc_log_level {
@@ -77,7 +79,8 @@ typedef enum nmc_log_level {
   NMC_LOG_WARNING = 1,
   NMC_LOG_INFO = 2,
   NMC_LOG_DEBUG = 3,
-  NMC_LOG_LEVEL_MAX_ENUM_ = 0x7fffffff /* forces a 32-bit type; any int32 value is safe to pass */
+  NMC_LOG_LEVEL_MIN_ENUM_ = -0x7fffffff - 1, /* with _MAX_ENUM_: the full int32 range, so any */
+  NMC_LOG_LEVEL_MAX_ENUM_ = 0x7fffffff        /* int32 value is safe to pass (and rejected if unknown) */
 } nmc_log_level;
 
 /* Called on the thread that uses the context; `message` is valid during the call. */
@@ -108,7 +111,11 @@ typedef struct nmc_context nmc_context;
 /* Fills `settings` with defaults (sets struct_size). */
 NMC_API void nmc_context_default_settings(nmc_context_settings* settings);
 /* settings may be NULL for defaults. Requesting CUDA when it is not available
- * fails with NMC_ERR_BACKEND_UNAVAILABLE. */
+ * fails with NMC_ERR_BACKEND_UNAVAILABLE.
+ * Threads: a context and every handle created from it (readers, models, ...)
+ * form one unit used by one thread at a time: handles report errors through
+ * their context's last-error message and log callback. Use one context per
+ * thread for parallel work. */
 NMC_API nmc_status nmc_context_create(const nmc_context_settings* settings, nmc_context** out);
 NMC_API void nmc_context_free(nmc_context* ctx);
 /* Message of the last error on this context ("" if none); valid until the next call on ctx. */

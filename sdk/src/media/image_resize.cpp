@@ -21,6 +21,7 @@ extern "C" nmc_status nmc_image_resize(nmc_context* ctx, const nmc_image* src, i
       case NMC_RESIZE_LANCZOS: interpolation = cv::INTER_LANCZOS4; break;
       default: return nmc::InvalidArgument("unknown resize filter " + std::to_string(static_cast<int>(filter)));
     }
+    if (width <= 0 || height <= 0) return nmc::InvalidArgument("width and height must be positive");
     NMC_RETURN_IF_ERROR(check_image_size(width, height));
     const Image& s = src->image;
     NMC_ASSIGN_OR_RETURN(Image dst, make_image(width, height, s.channels, allocator_of(ctx)));

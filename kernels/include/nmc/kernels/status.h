@@ -61,7 +61,11 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}
-  Result(Status status) : v_(std::move(status)) {}
+  // A Result built from a status is an error; an ok status here is a
+  // programmer error and becomes kInternal, so it can never pass as a value.
+  Result(Status status)
+      : v_(status.ok() ? Status(StatusCode::kInternal, "Result built from an ok status without a value")
+                       : std::move(status)) {}
   bool ok() const { return v_.index() == 0; }
   const Status& status() const {
     static const Status kOkStatus;

@@ -6,10 +6,13 @@
 // num_threads()), so a kernel that writes disjoint outputs per index is
 // deterministic. One parallel_for at a time per pool (a pool belongs to one
 // context, which is used by one thread at a time); nested calls run serially.
+// If fn throws, the remaining chunks still run to completion and the first
+// exception is rethrown on the calling thread (no worker terminates).
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -19,7 +22,9 @@ namespace nmc {
 
 class ThreadPool {
  public:
-  // num_threads <= 0: hardware concurrency. The calling thread counts as one.
+  static constexpr int kMaxThreads = 1024;
+  // num_threads <= 0: hardware concurrency; at most kMaxThreads. The calling
+  // thread counts as one. Throws std::system_error if threads cannot be created.
   explicit ThreadPool(int num_threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -30,6 +35,7 @@ class ThreadPool {
 
  private:
   void worker_loop(int index);
+  void run_chunk(const std::function<void(int64_t, int64_t)>& fn, int64_t begin, int64_t end);
 
   int num_threads_ = 1;
   std::vector<std::thread> workers_;
@@ -45,6 +51,7 @@ class ThreadPool {
   uint64_t generation_ = 0;
   bool stop_ = false;
   bool busy_ = false;
+  std::exception_ptr error_;
 };
 
 // Runs fn over [0, n) on `pool`, or serially when pool is null.
