@@ -137,3 +137,13 @@ write("crop_rgba.png", 6, 8, rgba)
 write("crop_rgba_adam7.png", 6, 8, rgba, interlace=1)
 ' "$fixture_dir"
 ls -l "$fixture_dir"
+
+# Seed corpus of the fuzz_media target: tiny files cut from the samples.
+corpus="$repo_root/tests/fuzz/corpus/media"
+mkdir -p "$corpus"
+"${ff[@]}" -i "$out_dir/speech.wav" -t 0.05 -c:a pcm_s16le "$corpus/short.wav"
+"${ff[@]}" -i "$out_dir/speech.wav" -t 0.2 -c:a libmp3lame -b:a 32k "$corpus/short.mp3"
+"${ff[@]}" -i "$out_dir/video.mp4" -frames:v 3 -vf scale=64:48 -c:v libx264 -pix_fmt yuv420p -bf 1 -g 2 "$corpus/tiny.mp4"
+"${ff[@]}" -i "$out_dir/photo.png" -vf scale=24:16 -q:v 5 "$corpus/tiny.jpg"
+cp "$fixture_dir/crop_gray1.png" "$fixture_dir/crop_pal8.png" "$corpus/"
+ls -l "$corpus"
