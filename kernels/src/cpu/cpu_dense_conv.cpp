@@ -145,7 +145,7 @@ Status run(const Exec& exec, const char* op, const ConvProblem& p) {
   for (int i = 0; i < p.sp; ++i)
     key.add(p.in[i]).add(p.k[i]).add(p.out[i]).add(p.stride[i]).add(p.dil[i]).add(p.pad_l[i]).add(p.pad_r[i]);
   try {
-    dnnl_util::set_threads(nthr);
+    const dnnl_util::ScopedOmpThreads omp_threads(nthr);
     auto prims = dnnl_util::cached<ConvPrims>(key.str(), [&] { return build(p); });
     const auto& eng = dnnl_util::engine();
     const dnnl::memory src_u(prims->src_user, eng, const_cast<float*>(p.x));

@@ -14,7 +14,8 @@ const dnnl::engine& engine() {
 
 int exec_threads(const Exec& exec) { return exec.pool ? exec.pool->num_threads() : 1; }
 
-void set_threads(int n) { omp_set_num_threads(n < 1 ? 1 : n); }
+ScopedOmpThreads::ScopedOmpThreads(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n < 1 ? 1 : n); }
+ScopedOmpThreads::~ScopedOmpThreads() { omp_set_num_threads(previous_); }
 
 namespace {
 constexpr size_t kMaxEntries = 512;

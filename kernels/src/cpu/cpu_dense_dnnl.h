@@ -22,9 +22,19 @@ const dnnl::engine& engine();
 // Threads an op on `exec` may use: exec.pool's size, or 1 without a pool.
 int exec_threads(const Exec& exec);
 
-// Sets the OpenMP thread count of the calling thread (oneDNN's runtime here);
-// primitives created and executed afterwards on this thread use it.
-void set_threads(int n);
+// Sets the OpenMP thread count of the calling thread (oneDNN's runtime here)
+// for its lifetime, so primitives created and executed in that scope use it,
+// and restores the caller's previous setting afterwards.
+class ScopedOmpThreads {
+ public:
+  explicit ScopedOmpThreads(int n);
+  ~ScopedOmpThreads();
+  ScopedOmpThreads(const ScopedOmpThreads&) = delete;
+  ScopedOmpThreads& operator=(const ScopedOmpThreads&) = delete;
+
+ private:
+  int previous_;
+};
 
 // Builds cache keys: "tag|v0,v1,...".
 class Key {

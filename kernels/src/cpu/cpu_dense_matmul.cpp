@@ -163,7 +163,7 @@ Status run_dnnl(const Exec& exec, const MatmulArgs& p, const MatmulShape& s) {
   for (int i = 0; i < rank; ++i) key.add(a_dims[i]).add(a_str[i]).add(b_dims[i]).add(b_str[i]);
 
   try {
-    dnnl_util::set_threads(nthr);
+    const dnnl_util::ScopedOmpThreads omp_threads(nthr);
     const dt in_t = bf16 ? dt::bf16 : dt::f32;
     const dnnl::memory::desc a_md(a_dims, in_t, a_str), b_md(b_dims, in_t, b_str);
     dnnl::memory::dims o_str(rank);
