@@ -55,6 +55,7 @@ TEST_CASE("tensor views share storage", "[unit]") {
   CHECK(sel.shape() == Shape{2, 4});
   CHECK(sel.data<float>()[0] == 8.0f);
   CHECK(!t.reshape({5, 5}).ok());
+  CHECK(!t.reshape({-4, -6}).ok());  // product matches, dims do not
   CHECK(t.reshape({6, 4}).ok());
   CHECK(!p.reshape({24}).ok());
   CHECK(!t.slice(0, 0, 3).ok());

@@ -133,6 +133,8 @@ static bool norm_axis(int& axis, int rank) {
 
 Result<Tensor> Tensor::reshape(const Shape& shape) const {
   if (!is_contiguous()) return InvalidArgument("reshape of a non-contiguous tensor " + describe());
+  for (int i = 0; i < shape.rank; ++i)
+    if (shape[i] < 0) return InvalidArgument("reshape to " + shape.to_string() + ": negative dimension");
   if (shape.numel() != numel())
     return InvalidArgument("reshape " + shape_.to_string() + " -> " + shape.to_string() +
                            " changes the element count");
