@@ -1,5 +1,6 @@
 // nmc_file_describe: one description for every kind of file nmc reads -
-// safetensors checkpoints (file or model folder) and media (via nmc_media_probe).
+// safetensors checkpoints (file or model folder), nmc bitstreams and media (via
+// nmc_media_probe).
 #include <sys/stat.h>
 
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "context_impl.h"
+#include "info_bitstream.h"
 #include "nmc/info.h"
 #include "nmc/kernels/checkpoint.h"
 #include "nmc/kernels/json_file.h"
@@ -172,6 +174,9 @@ extern "C" nmc_status nmc_file_describe(nmc_context* ctx, const char* path, nmc_
     if (looks_like_checkpoint(p)) {
       NMC_ASSIGN_OR_RETURN(j, describe_checkpoint(p));
       k = NMC_FILE_CHECKPOINT;
+    } else if (looks_like_bitstream(p)) {
+      NMC_ASSIGN_OR_RETURN(j, describe_bitstream(p));
+      k = NMC_FILE_BITSTREAM;
     } else {
       nmc_media_info m;
       std::memset(&m, 0, sizeof m);
@@ -187,7 +192,7 @@ extern "C" nmc_status nmc_file_describe(nmc_context* ctx, const char* path, nmc_
     std::string text;
     // Paths need not be UTF-8; invalid bytes become U+FFFD rather than failing.
     if (format == NMC_DESCRIBE_JSON) text = j.dump(-1, ' ', false, json::error_handler_t::replace);
-    else text = k == NMC_FILE_CHECKPOINT ? checkpoint_text(j) : media_text(j);
+    else text = k == NMC_FILE_CHECKPOINT ? checkpoint_text(j) : k == NMC_FILE_BITSTREAM ? bitstream_text(j) : media_text(j);
     if (kind) *kind = k;
     if (needed) *needed = text.size() + 1;
     if (!buf || buf_size < text.size() + 1)
