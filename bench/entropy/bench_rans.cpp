@@ -191,13 +191,16 @@ void BM_decode_compressai(benchmark::State& state, bool indexed) {
 }
 
 // Collects items/s per benchmark name to print the speed-up table at the end.
+// With repetitions, the median aggregate replaces the single runs.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
+  RatioReporter() : ConsoleReporter(OO_None) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& r : runs) {
-      if (r.run_type != Run::RT_Iteration || r.iterations == 0) continue;
+      const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (!median && r.run_type != Run::RT_Iteration) continue;
       auto it = r.counters.find("items_per_second");
-      if (it != r.counters.end()) rate_[r.benchmark_name()] = it->second.value;
+      if (it != r.counters.end()) rate_[r.run_name.str()] = it->second.value;
     }
     ConsoleReporter::ReportRuns(runs);
   }
