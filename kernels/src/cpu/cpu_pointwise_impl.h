@@ -91,20 +91,54 @@ void gdn_kernel(const float* x, float* y, int64_t npix, int64_t c, int64_t cs, c
   // sq[j][p] = x[j][p]^2 (contiguous per channel) so every output channel
   // streams the squares once; then norm_c = beta_c + sum_j gamma[c, j] sq[j].
   for (int64_t j = 0; j < c; ++j) map1<V>(x + j * cs, sq + j * npix, npix, [](F v) { return V::mul(v, v); });
-  for (int64_t ch = 0; ch < c; ++ch) {
+  // Finishes output channel ch for nn <= W pixels from p0 given its norm.
+  auto finish = [&](int64_t ch, int64_t p0, int64_t nn, F norm) {
+    const F root = V::sqrt(norm);
+    const F xv = V::load_n(x + ch * cs + p0, nn);
+    V::store_n(y + ch * cs + p0, inverse ? V::mul(xv, root) : V::div(xv, root), nn);
+  };
+  // Blocks of 4 output channels x 4 vectors of pixels: 16 independent
+  // accumulators share each load and broadcast (the single-chain loop below
+  // is FMA-latency bound). Every element still sums beta_c, then gamma[c, j]
+  // sq[j] for j = 0, 1, ... in order, so both paths give identical results.
+  constexpr int64_t kC = 4, kV = 4;
+  int64_t ch0 = 0;
+  for (; ch0 + kC <= c; ch0 += kC) {
+    int64_t p0 = 0;
+    for (; p0 + kV * V::W <= npix; p0 += kV * V::W) {
+      F acc[kC][kV];
+      for (int64_t r = 0; r < kC; ++r)
+        for (int64_t k = 0; k < kV; ++k) acc[r][k] = V::set1(beta[ch0 + r]);
+      for (int64_t j = 0; j < c; ++j) {
+        const float* sj = sq + j * npix + p0;
+        F s[kV];
+        for (int64_t k = 0; k < kV; ++k) s[k] = V::load(sj + k * V::W);
+        for (int64_t r = 0; r < kC; ++r) {
+          const F g = V::set1(gamma[(ch0 + r) * c + j]);
+          for (int64_t k = 0; k < kV; ++k) acc[r][k] = V::fma(g, s[k], acc[r][k]);
+        }
+      }
+      for (int64_t r = 0; r < kC; ++r)
+        for (int64_t k = 0; k < kV; ++k) finish(ch0 + r, p0 + k * V::W, V::W, acc[r][k]);
+    }
+    // Remaining pixels of this channel block, one vector at a time.
+    for (int64_t r = 0; r < kC; ++r) {
+      const float* g = gamma + (ch0 + r) * c;
+      for (int64_t q = p0; q < npix; q += V::W) {
+        const int64_t nn = npix - q < V::W ? npix - q : V::W;
+        F acc = V::set1(beta[ch0 + r]);
+        for (int64_t j = 0; j < c; ++j) acc = V::fma(V::set1(g[j]), V::load_n(sq + j * npix + q, nn), acc);
+        finish(ch0 + r, q, nn, acc);
+      }
+    }
+  }
+  for (int64_t ch = ch0; ch < c; ++ch) {
     const float* g = gamma + ch * c;
     for (int64_t p0 = 0; p0 < npix; p0 += V::W) {
       const int64_t nn = npix - p0 < V::W ? npix - p0 : V::W;
       F acc = V::set1(beta[ch]);
-      if (nn == V::W) {
-        for (int64_t j = 0; j < c; ++j) acc = V::fma(V::set1(g[j]), V::load(sq + j * npix + p0), acc);
-      } else {
-        for (int64_t j = 0; j < c; ++j) acc = V::fma(V::set1(g[j]), V::load_n(sq + j * npix + p0, nn), acc);
-      }
-      const F root = V::sqrt(acc);
-      const F xv = V::load_n(x + ch * cs + p0, nn);
-      const F r = inverse ? V::mul(xv, root) : V::div(xv, root);
-      V::store_n(y + ch * cs + p0, r, nn);
+      for (int64_t j = 0; j < c; ++j) acc = V::fma(V::set1(g[j]), V::load_n(sq + j * npix + p0, nn), acc);
+      finish(ch, p0, nn, acc);
     }
   }
 }
