@@ -16,32 +16,14 @@
 
 #include "nmc/codecs/entropy/cdf_tables.h"
 #include "nmc/codecs/entropy/rans.h"
+#include "rans_fuzz_tables.h"
 
 namespace {
 
 using nmc::entropy::CdfTableSet;
 
-// Tables with tiny, huge, skewed and uniform frequencies (escapes are likely).
 const CdfTableSet& tables() {
-  static const CdfTableSet set = [] {
-    std::vector<int32_t> rows, lengths, offsets;
-    auto add = [&](std::vector<int32_t> freqs, int32_t offset) {
-      int32_t c = 0;
-      rows.push_back(0);
-      for (int32_t f : freqs) rows.push_back(c += f);
-      lengths.push_back(static_cast<int32_t>(freqs.size() + 1));
-      offsets.push_back(offset);
-    };
-    add({65535, 1}, 0);                  // one value, near-certain
-    add({1, 65534, 1}, -1);              // two values, one near-impossible
-    add({16384, 16384, 16384, 16383, 1}, -2);
-    std::vector<int32_t> wide(1024, 64);  // 1023 values + escape
-    add(wide, -512);
-    add({30000, 20000, 10000, 5000, 500, 35, 1}, -3);
-    auto set = CdfTableSet::from_rows(rows, lengths, offsets);
-    if (!set.ok()) std::abort();
-    return std::move(set).value();
-  }();
+  static const CdfTableSet set = make_rans_fuzz_tables();
   return set;
 }
 

@@ -7,25 +7,13 @@
 #include <vector>
 
 #include "nmc/codecs/entropy/rans.h"
+#include "rans_fuzz_tables.h"
 
 using namespace nmc::entropy;
 
-// Same tables as fuzz_rans.cpp.
-CdfTableSet tables() {
-  std::vector<int32_t> rows, lengths, offsets;
-  auto add = [&](std::vector<int32_t> freqs, int32_t offset) {
-    int32_t c = 0; rows.push_back(0);
-    for (int32_t f : freqs) rows.push_back(c += f);
-    lengths.push_back(int32_t(freqs.size() + 1)); offsets.push_back(offset);
-  };
-  add({65535, 1}, 0); add({1, 65534, 1}, -1); add({16384, 16384, 16384, 16383, 1}, -2);
-  std::vector<int32_t> wide(1024, 64); add(wide, -512);
-  add({30000, 20000, 10000, 5000, 500, 35, 1}, -3);
-  return std::move(CdfTableSet::from_rows(rows, lengths, offsets)).value();
-}
 void write(const std::string& name, int lanes_code, bool indexed, int table, const std::vector<int32_t>& values, const std::vector<int32_t>& idx) {
   static const int kLanes[4] = {1, 4, 8, 3};
-  auto set = tables();
+  const CdfTableSet set = make_rans_fuzz_tables();
   RansEncoder enc(kLanes[lanes_code]);
   if (indexed) (void)enc.encode(values, idx, set); else (void)enc.encode(values, table, set);
   auto bytes = enc.finish();

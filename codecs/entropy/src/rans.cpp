@@ -39,6 +39,61 @@ inline int raw_nibbles(uint64_t raw) {
   return n;
 }
 
+// The decoder's word input: a read past the end yields 0 and sets `overrun`
+// (checked by the caller), so hostile streams never read out of bounds.
+struct WordReader {
+  const uint8_t* ptr;
+  const uint8_t* end;
+  bool overrun;
+};
+
+// Renormalises a decoder state that fell below L by one 32-bit word.
+inline void refill(uint64_t& x, WordReader& in) {
+  if (x >= kRansL) return;
+  uint32_t w = 0;
+  if (in.end - in.ptr >= 4) [[likely]] {
+    w = load_le32(in.ptr);
+    in.ptr += 4;
+  } else {
+    in.overrun = true;
+  }
+  x = (x << 32) | w;
+}
+
+// Decodes the bypass part of an escaped value (rans.h) on state x.
+Status decode_escape(uint64_t& x, WordReader& in, uint32_t escape, int32_t offset, int32_t& value) {
+  auto nibble = [&]() -> uint32_t {
+    const uint32_t b = static_cast<uint32_t>(x & kBypassMax);
+    x >>= kBypassBits;
+    refill(x, in);
+    return b;
+  };
+  uint32_t group = nibble();
+  int n = static_cast<int>(group);
+  while (group == kBypassMax && n <= kMaxEscapeNibbles) {
+    group = nibble();
+    n += static_cast<int>(group);
+  }
+  if (n > kMaxEscapeNibbles)
+    return InvalidData("rANS stream: escaped value with " + std::to_string(n) + " nibbles (corrupt stream)");
+  uint64_t raw = 0;
+  uint32_t top = 0;
+  for (int j = 0; j < n; ++j) {
+    top = nibble();
+    raw |= static_cast<uint64_t>(top) << (j * kBypassBits);
+  }
+  // The encoder writes no leading zero nibbles; accepting them would give two
+  // streams for one value.
+  if (n > 0 && top == 0) return InvalidData("rANS stream: non-canonical escaped value (corrupt stream)");
+  const int64_t half = static_cast<int64_t>(raw >> 1);
+  const int64_t v = (raw & 1) ? -half - 1 : half + static_cast<int64_t>(escape);
+  const int64_t result = v + offset;
+  if (result < INT32_MIN || result > INT32_MAX)
+    return InvalidData("rANS stream: escaped value outside int32 (corrupt stream)");
+  value = static_cast<int32_t>(result);
+  return Status::Ok();
+}
+
 Status lane_error(int lanes) {
   return InvalidArgument("rANS: " + std::to_string(lanes) + " lanes (supported: 1, 4, 8)");
 }
@@ -183,49 +238,6 @@ Result<RansDecoder> RansDecoder::open(std::span<const uint8_t> stream, int lanes
   return d;
 }
 
-uint32_t RansDecoder::next_word() {
-  if (end_ - ptr_ >= 4) {
-    const uint32_t w = load_le32(ptr_);
-    ptr_ += 4;
-    return w;
-  }
-  overrun_ = true;
-  return 0;
-}
-
-Status RansDecoder::decode_escape(uint64_t& x, uint32_t escape, int32_t offset, int32_t& value) {
-  auto nibble = [&]() -> uint32_t {
-    const uint32_t b = static_cast<uint32_t>(x & kBypassMax);
-    x >>= kBypassBits;
-    if (x < kRansL) x = (x << 32) | next_word();
-    return b;
-  };
-  uint32_t group = nibble();
-  int n = static_cast<int>(group);
-  while (group == kBypassMax && n <= kMaxEscapeNibbles) {
-    group = nibble();
-    n += static_cast<int>(group);
-  }
-  if (n > kMaxEscapeNibbles)
-    return InvalidData("rANS stream: escaped value with " + std::to_string(n) + " nibbles (corrupt stream)");
-  uint64_t raw = 0;
-  uint32_t top = 0;
-  for (int j = 0; j < n; ++j) {
-    top = nibble();
-    raw |= static_cast<uint64_t>(top) << (j * kBypassBits);
-  }
-  // The encoder writes no leading zero nibbles; accepting them would give two
-  // streams for one value.
-  if (n > 0 && top == 0) return InvalidData("rANS stream: non-canonical escaped value (corrupt stream)");
-  const int64_t half = static_cast<int64_t>(raw >> 1);
-  const int64_t v = (raw & 1) ? -half - 1 : half + static_cast<int64_t>(escape);
-  const int64_t result = v + offset;
-  if (result < INT32_MIN || result > INT32_MAX)
-    return InvalidData("rANS stream: escaped value outside int32 (corrupt stream)");
-  value = static_cast<int32_t>(result);
-  return Status::Ok();
-}
-
 template <int K, bool kIndexed>
 Status RansDecoder::decode_lanes(std::span<int32_t> out, const int32_t* indexes, int table,
                                  const CdfTableSet& tables) {
@@ -237,9 +249,7 @@ Status RansDecoder::decode_lanes(std::span<int32_t> out, const int32_t* indexes,
   const size_t n = out.size();
   uint64_t x[K];
   for (int l = 0; l < K; ++l) x[l] = state_[l];
-  const uint8_t* ptr = ptr_;
-  const uint8_t* const end = end_;
-  bool overrun = false;
+  WordReader in{ptr_, end_, false};
   Status status;
 
   // Decodes value i on lane `lane`; false on error (status set).
@@ -262,22 +272,9 @@ Status RansDecoder::decode_lanes(std::span<int32_t> out, const int32_t* indexes,
     const uint32_t start = cdf[sym];
     const uint32_t freq = cdf[sym + 1] - start;
     s = freq * (s >> kPrecisionBits) + c - start;
-    if (s < kRansL) {
-      uint32_t w = 0;
-      if (end - ptr >= 4) [[likely]] {
-        w = load_le32(ptr);
-        ptr += 4;
-      } else {
-        overrun = true;
-      }
-      s = (s << 32) | w;
-    }
+    refill(s, in);
     if (sym == ti.escape) [[unlikely]] {
-      ptr_ = ptr;
-      overrun_ = overrun_ || overrun;
-      Status st = decode_escape(s, ti.escape, ti.offset, out[i]);
-      ptr = ptr_;
-      overrun = overrun_;
+      Status st = decode_escape(s, in, ti.escape, ti.offset, out[i]);
       x[lane] = s;
       if (!st.ok()) {
         status = std::move(st);
@@ -304,8 +301,8 @@ Status RansDecoder::decode_lanes(std::span<int32_t> out, const int32_t* indexes,
   for (; ok && i < n; ++i) ok = step(static_cast<int>((symbols_ + i) % K), i);
 
   for (int l = 0; l < K; ++l) state_[l] = x[l];
-  ptr_ = ptr;
-  overrun_ = overrun_ || overrun;
+  ptr_ = in.ptr;
+  overrun_ = overrun_ || in.overrun;
   symbols_ += i;
   if (!ok) return status;
   if (overrun_) return InvalidData("rANS stream: ran out of data (truncated or corrupt)");

@@ -92,8 +92,6 @@ class RansDecoder {
   RansDecoder() = default;
   template <int K, bool kIndexed>
   Status decode_lanes(std::span<int32_t> out, const int32_t* indexes, int table, const CdfTableSet& tables);
-  Status decode_escape(uint64_t& x, uint32_t escape, int32_t offset, int32_t& value);
-  uint32_t next_word();
 
   const uint8_t* ptr_ = nullptr;
   const uint8_t* end_ = nullptr;
