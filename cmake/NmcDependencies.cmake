@@ -6,6 +6,7 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PNG REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc)
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET
   libavformat libavcodec libavutil libswscale libswresample)
 if(NMC_BUILD_TESTS)

@@ -17,7 +17,7 @@ no codec pays for, or colour-converts with, an embedded profile: the benchmark m
 All encoders and decoders are run single-threaded; up to --workers jobs run in parallel.
 
 An nmc curve plugs in with --nmc BIN: the codec entry "nmc" runs `BIN image encode IN OUT --quality Q` and
-`BIN image decode IN OUT.png` for Q in --nmc-qualities. With --reuse OLD/results.json, per-image results of
+`BIN image decode IN OUT.png` (both with --threads 1) for Q in --nmc-qualities. With --reuse OLD/results.json, per-image results of
 codecs that are not re-run are taken from an earlier run on the same images (e.g. add nmc without re-running
 the classical codecs).
 
@@ -96,8 +96,8 @@ def classical_codecs():
 
 def nmc_codec(binary, qualities):
     b = shlex.quote(binary)
-    return Codec("nmc", "nmc", qualities, b + " image encode {in} {out} --quality {q}",
-                 b + " image decode {out} {dec}", "nmc", tools=(), qualifier="nmc --quality")
+    return Codec("nmc", "nmc", qualities, b + " image encode {in} {out} --quality {q} --threads 1",
+                 b + " image decode {out} {dec} --threads 1", "nmc", tools=(), qualifier="nmc --quality")
 
 
 # --------------------------------------------------------------------------------------------------------

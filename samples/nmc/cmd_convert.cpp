@@ -1,5 +1,5 @@
 // nmc convert IN OUT: decode any image/audio/video nmc can read and write it
-// back with nmc's own writers - image -> PNG, audio -> WAV (optionally
+// back with nmc's own writers - image -> PNG (or binary PPM / PGM for .ppm / .pgm), audio -> WAV (optionally
 // resampled / remixed), video -> a folder of PNG frames (optionally sampled at
 // --fps and scaled).
 #include <nmc/media.h>
@@ -35,11 +35,29 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+// Binary PPM (RGB) / PGM (gray): what classic tools such as cjpeg read.
+void write_pnm(const nmc_image* img, const std::string& out) {
+  const int w = nmc_image_width(img), h = nmc_image_height(img), c = nmc_image_channels(img);
+  if (c != 1 && c != 3) throw CliError{out + ": PPM/PGM output needs 1 or 3 channels (use --channels)"};
+  if ((c == 3) != out.ends_with(".ppm")) throw CliError{out + ": use .ppm for RGB and .pgm for gray"};
+  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(out.c_str(), "wb"), &std::fclose);
+  if (!f) throw CliError{out + ": cannot write"};
+  std::fprintf(f.get(), "P%c\n%d %d\n255\n", c == 3 ? '6' : '5', w, h);
+  for (int y = 0; y < h; ++y)
+    if (std::fwrite(nmc_image_data(img) + static_cast<size_t>(y) * nmc_image_stride(img), 1,
+                    static_cast<size_t>(w) * c, f.get()) != static_cast<size_t>(w) * c)
+      throw CliError{out + ": write failed"};
+}
+
 void convert_image(nmc_context* ctx, const std::string& in, const std::string& out, const Options& o) {
   nmc_image* raw = nullptr;
   check(ctx, nmc_image_read(ctx, in.c_str(), o.channels, &raw), in);
   std::unique_ptr<nmc_image, ImageDeleter> img(raw);
-  check(ctx, nmc_image_write_png(ctx, img.get(), out.c_str()), out);
+  if (out.size() > 4 && (out.ends_with(".ppm") || out.ends_with(".pgm"))) {
+    write_pnm(img.get(), out);
+  } else {
+    check(ctx, nmc_image_write_png(ctx, img.get(), out.c_str()), out);
+  }
   std::printf("image %dx%d, %d channels -> %s\n", nmc_image_width(img.get()), nmc_image_height(img.get()),
               nmc_image_channels(img.get()), out.c_str());
 }

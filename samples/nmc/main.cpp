@@ -23,6 +23,7 @@ struct Command {
 const Command kCommands[] = {
     {"info", "describe an image, audio, video, checkpoint or nmc stream", nmc_cli::cmd_info},
     {"convert", "decode media with nmc's I/O and write PNG / WAV / PNG frames", nmc_cli::cmd_convert},
+    {"image", "learned image compression: image encode IN OUT --quality Q, image decode IN OUT.png", nmc_cli::cmd_image},
 };
 
 void print_usage() {

@@ -19,6 +19,7 @@
 #include "nmc/codecs/container/chunk.h"
 #include "nmc/codecs/container/stream.h"
 #include "nmc/codecs/container/writer.h"
+#include "repair_crcs.h"
 
 namespace {
 
@@ -99,25 +100,6 @@ void check_resync(std::span<const uint8_t> input, const Limits& limits) {
   }
 }
 
-// A copy of `input` with the CRC of every chunk recomputed (walking the
-// framing from offset 8 as far as it holds), so that mutations of HEAD fields
-// and chunk structure reach the checks behind the CRC.
-std::vector<uint8_t> with_repaired_crcs(std::span<const uint8_t> input) {
-  std::vector<uint8_t> out(input.begin(), input.end());
-  size_t off = kMagic.size();
-  while (off <= out.size() && out.size() - off >= kChunkOverheadBytes) {
-    const uint32_t length = uint32_t{out[off + 4]} | uint32_t{out[off + 5]} << 8 | uint32_t{out[off + 6]} << 16 |
-                            uint32_t{out[off + 7]} << 24;
-    if (length > out.size() - off - kChunkOverheadBytes) break;
-    ChunkType type;
-    for (size_t i = 0; i < 4; ++i) type.bytes[i] = out[off + i];
-    const uint32_t crc = chunk_crc(type, std::span<const uint8_t>(out.data() + off + kChunkPrefixBytes, length));
-    for (size_t i = 0; i < 4; ++i) out[off + kChunkPrefixBytes + length + i] = static_cast<uint8_t>(crc >> (8 * i));
-    off += kChunkOverheadBytes + length;
-  }
-  return out;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -137,7 +119,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_parse(input, tight);
   check_resync(input, tight);
 
-  const std::vector<uint8_t> repaired = with_repaired_crcs(input);
+  const std::vector<uint8_t> repaired = nmc::fuzz::with_repaired_crcs(input);
   check_parse(repaired, Limits{});
   check_parse(repaired, tight);
   return 0;

@@ -3,18 +3,24 @@
 
 Usage:
   compressai_to_safetensors.py CHECKPOINT OUT_DIR [--arch mbt2018-mean|bmshj2018-hyperprior]
-                                [--name NAME] [--quality Q] [--unsafe-pickle]
+                                [--name NAME] [--quality Q] [--half] [--unsafe-pickle]
 
 CHECKPOINT is what CompressAI's training script or model zoo saves (`.pth.tar` / `.pth`): a state dict, or a
 dict with a "state_dict" entry. OUT_DIR receives
   model.safetensors  the state dict in CompressAI's modern tensor names (float32 parameters and buffers,
                      int32 CDF buffers `_quantized_cdf`, `_offset`, `_cdf_length`)
   config.json        {"model_type": "image-hyperprior", "architecture": ..., "N": ..., "M": ..., ...}
+model.safetensors also receives the integer hyper-synthesis `nmc.int_h_s.*` (quantize_hyper_synthesis.py, data-free
+calibration unless --calibration-images DIR names PNG images to calibrate on as well).
 
 Names are normalised as CompressAI does when it loads a checkpoint: a DataParallel `module.` prefix is dropped
 and the EntropyBottleneck's legacy parameter names (`_matrices.K`, `_matrixK`, `_biases.K`, `_biasK`,
 `_factors.K`, `_factorK`) become `matrices.K`, `biases.K`, `factors.K`. The architecture and N/M are read from
 the weight shapes unless --arch is given.
+
+--half stores the 4-D convolution weights as float16 (half the file; nmc widens them to float32 exactly at load);
+use it only for weights that are float16-exact or where that rounding is acceptable (nmc's shipped models are
+trained snapshots whose convolution weights are float16 already).
 
 The entropy coder's CDF tables must be in the checkpoint (CompressAI writes them after `model.update()`): nmc
 never rebuilds them from floats. If they are missing or empty, the converter builds them with CompressAI
@@ -31,6 +37,9 @@ from pathlib import Path
 
 import torch
 from safetensors.torch import save_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import quantize_hyper_synthesis  # noqa: E402
 
 CDF_BUFFERS = ("_quantized_cdf", "_offset", "_cdf_length")
 ARCHITECTURES = ("mbt2018-mean", "bmshj2018-hyperprior")
@@ -110,7 +119,9 @@ def main():
     ap.add_argument("--arch", choices=ARCHITECTURES)
     ap.add_argument("--name", help="model name recorded in config.json (default: the checkpoint's file name)")
     ap.add_argument("--quality", type=int, help="quality index recorded in config.json")
+    ap.add_argument("--half", action="store_true", help="store 4-D convolution weights as float16")
     ap.add_argument("--unsafe-pickle", action="store_true")
+    ap.add_argument("--calibration-images", type=Path, help="PNG images for the integer h_s calibration")
     args = ap.parse_args()
 
     sd = load_state_dict(args.checkpoint, args.unsafe_pickle)
@@ -123,12 +134,13 @@ def main():
         if any(k.endswith(b) for b in CDF_BUFFERS):
             v = v.to(torch.int32)
         elif v.is_floating_point():
-            v = v.to(torch.float32)
+            v = v.to(torch.float16 if args.half and v.dim() == 4 and k.endswith(".weight") else torch.float32)
         tensors[k] = v
     args.out_dir.mkdir(parents=True, exist_ok=True)
     name = args.name or args.checkpoint.name
     save_file(tensors, str(args.out_dir / "model.safetensors"),
               metadata={"model_type": "image-hyperprior", "architecture": arch, "N": str(n), "M": str(m)})
+    quantize_hyper_synthesis.add_to_model(args.out_dir / "model.safetensors", arch, args.calibration_images)
     config = {"model_type": "image-hyperprior", "architecture": arch, "N": n, "M": m, "name": name,
               "source": "CompressAI checkpoint " + args.checkpoint.name}
     if args.quality is not None:

@@ -21,8 +21,30 @@ Result<Tensor> WeightReader::materialise(std::string_view name, const Safetensor
   return t;
 }
 
+namespace {
+
+// f16 / bf16 weights stored by a size-conscious converter, widened exactly to f32.
+bool widens_to(DType stored, DType wanted) {
+  return wanted == DType::kF32 && (stored == DType::kF16 || stored == DType::kBF16);
+}
+
+Result<Tensor> widen_to_f32(const Tensor& t) {
+  NMC_ASSIGN_OR_RETURN(Tensor out, Tensor::zeros(t.shape(), DType::kF32));
+  const uint16_t* src = t.data<uint16_t>();
+  float* dst = out.data<float>();
+  const bool half = t.dtype() == DType::kF16;
+  for (int64_t i = 0; i < t.numel(); ++i) dst[i] = half ? f16_to_f32(src[i]) : bf16_to_f32(src[i]);
+  return out;
+}
+
+}  // namespace
+
 Result<Tensor> WeightReader::get(std::string_view name, DType dtype, const Shape& shape) const {
   NMC_ASSIGN_OR_RETURN(const SafetensorsTensorInfo* i, info(name));
+  if (widens_to(i->dtype, dtype) && i->shape == shape) {
+    NMC_ASSIGN_OR_RETURN(Tensor stored, materialise(name, *i));
+    return widen_to_f32(stored);
+  }
   if (i->dtype != dtype)
     return invalid(name, std::string("has dtype ") + dtype_name(i->dtype) + ", expected " + dtype_name(dtype));
   if (i->shape != shape)

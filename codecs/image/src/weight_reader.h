@@ -22,7 +22,8 @@ class WeightReader {
 
   // The tensor's header entry: NotFound when absent.
   Result<const SafetensorsTensorInfo*> info(std::string_view name) const;
-  // Tensor `name` with exactly this dtype and shape (InvalidData otherwise).
+  // Tensor `name` with exactly this dtype and shape (InvalidData otherwise). An f32
+  // request also accepts f16 / bf16 storage, widened exactly into a new f32 tensor.
   Result<Tensor> get(std::string_view name, DType dtype, const Shape& shape) const;
   // Tensor `name` with this dtype and rank; dims listed in `fixed` (>= 0) must match,
   // -1 entries are free. For buffers whose size depends on training (CDF tables).

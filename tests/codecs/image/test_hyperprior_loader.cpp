@@ -183,8 +183,13 @@ TEST_CASE("hyperprior rejects wrong shapes, dtypes and channel counts", "[hyperp
                   StatusCode::kInvalidData, "'g_a.0.bias' has dtype i32, expected f32");
     require_error(load_status(replaced(all, "gaussian_conditional._cdf_length", Shape{64}, DType::kF32), fx.kind),
                   StatusCode::kInvalidData, "'gaussian_conditional._cdf_length' has dtype f32, expected i32");
-    require_error(load_status(replaced(all, "g_s.1.gamma", Shape{64, 64}, DType::kF16), fx.kind),
-                  StatusCode::kInvalidData, "'g_s.1.gamma'");
+    require_error(load_status(replaced(all, "g_s.1.gamma", Shape{64, 64}, DType::kI8), fx.kind),
+                  StatusCode::kInvalidData, "'g_s.1.gamma' has dtype i8, expected f32");
+    // f16 / bf16 storage of an f32 parameter is widened, but only at the right shape.
+    require_error(load_status(replaced(all, "g_s.1.gamma", Shape{64, 63}, DType::kF16), fx.kind),
+                  StatusCode::kInvalidData, "'g_s.1.gamma' has dtype f16, expected f32");
+    CHECK(load_status(replaced(all, "g_s.1.gamma", Shape{64, 64}, DType::kF16), fx.kind).ok());
+    CHECK(load_status(replaced(all, "g_a.0.weight", Shape{64, 3, 5, 5}, DType::kBF16), fx.kind).ok());
   }
   SECTION("invalid CDF tables") {
     // All-zero rows are not CDFs.

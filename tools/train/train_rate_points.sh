@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Train nmc's shipped image models: one mbt2018-mean (N=128, M=192) per rate point, all at once on one device.
+#
+# Usage: tools/train/train_rate_points.sh DATA_DIR OUT_DIR MINUTES [DEVICE [INIT_DIR [LR_DROP]]]
+#   DATA_DIR  training images (tools/train/pack_training_images.py output; never the bench set)
+#   OUT_DIR   gets q1..q4/ (train_hyperprior.py outputs) and q1..q4.log
+#   MINUTES   wall-clock budget per model (the runs share the device, so they end together)
+#   DEVICE    cuda (default) or cpu
+#   INIT_DIR  continue from INIT_DIR/q1..q4.{pt,i8} snapshots (fresh optimizers); LR_DROP default 0.85
+# The lambdas are CompressAI's MSE lambdas for its qualities 1, 3, 5 and 6, spanning ~0.1 to ~1 bpp.
+# Waits for all four runs; exits non-zero if any failed.
+set -euo pipefail
+data=$1 out=$2 minutes=$3 device=${4:-cuda} init=${5:-} drop=${6:-0.85}
+lambdas=(0.0018 0.0067 0.0250 0.0483)
+mkdir -p "$out"
+pids=()
+for i in 0 1 2 3; do
+  q=$((i + 1))
+  init_arg=()
+  for f in "$init/q$q.pt" "$init/q$q.i8"; do
+    if [[ -n $init && -f $f ]]; then init_arg=(--init "$f"); break; fi
+  done
+  python3 "$(dirname "$0")/train_hyperprior.py" --data "$data" --out "$out/q$q" --lmbda "${lambdas[$i]}" \
+      --N 128 --M 192 --batch 16 --crop 256 --lr 1e-4 --lr-drop "$drop" --seed "$q" --device "$device" \
+      --minutes "$minutes" --snapshot-every 1000 "${init_arg[@]}" >"$out/q$q.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+exit $status
