@@ -196,6 +196,8 @@ static void test_image_codec(void) {
     CHECK(again && memcmp(nmc_image_data(again), d, 80 * 56 * 3) == 0);
     nmc_image_free(again);
   }
+  nmc_image_free(decoded);
+  decoded = NULL;
   memset(garbage, 0x5a, sizeof garbage);
   CHECK(nmc_image_decode(ctx, codec, garbage, sizeof garbage, &decoded) == NMC_ERR_INVALID_DATA);
   CHECK(decoded == NULL);
