@@ -2,6 +2,7 @@
 // configure, error reporting and a terminal progress bar. Public C ABI only.
 #pragma once
 
+#include <nmc/media.h>
 #include <nmc/nmc.h>
 
 #include <boost/program_options.hpp>
@@ -27,6 +28,12 @@ struct ContextDeleter {
   void operator()(nmc_context* c) const { nmc_context_free(c); }
 };
 using ContextPtr = std::unique_ptr<nmc_context, ContextDeleter>;
+
+// Owns an nmc_image.
+struct ImageDeleter {
+  void operator()(nmc_image* i) const { nmc_image_free(i); }
+};
+using ImagePtr = std::unique_ptr<nmc_image, ImageDeleter>;
 
 // Thrown by subcommands to end with a one-line error and a non-zero exit status.
 struct CliError {

@@ -15,9 +15,6 @@
 namespace nmc_cli {
 namespace {
 
-struct ImageDeleter {
-  void operator()(nmc_image* i) const { nmc_image_free(i); }
-};
 struct AudioDeleter {
   void operator()(nmc_audio* a) const { nmc_audio_free(a); }
 };
@@ -52,7 +49,7 @@ void write_pnm(const nmc_image* img, const std::string& out) {
 void convert_image(nmc_context* ctx, const std::string& in, const std::string& out, const Options& o) {
   nmc_image* raw = nullptr;
   check(ctx, nmc_image_read(ctx, in.c_str(), o.channels, &raw), in);
-  std::unique_ptr<nmc_image, ImageDeleter> img(raw);
+  ImagePtr img(raw);
   if (out.size() > 4 && (out.ends_with(".ppm") || out.ends_with(".pgm"))) {
     write_pnm(img.get(), out);
   } else {
@@ -104,7 +101,7 @@ void convert_video(nmc_context* ctx, const std::string& in, const std::string& o
     const nmc_status st = nmc_video_reader_read(r.get(), &f, &pts);
     if (st == NMC_EOF) break;
     check(ctx, st, in);
-    std::unique_ptr<nmc_image, ImageDeleter> frame(f);
+    ImagePtr frame(f);
     char name[64];
     std::snprintf(name, sizeof name, "frame_%06lld.png", n);
     const std::string path = (fs::path(out) / name).string();

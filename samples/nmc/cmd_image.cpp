@@ -24,9 +24,6 @@ namespace {
 struct CodecDeleter {
   void operator()(nmc_image_codec* c) const { nmc_image_codec_free(c); }
 };
-struct ImageDeleter {
-  void operator()(nmc_image* i) const { nmc_image_free(i); }
-};
 struct BufferDeleter {
   void operator()(nmc_buffer* b) const { nmc_buffer_free(b); }
 };
@@ -75,7 +72,7 @@ int encode(const std::vector<std::string>& args) {
   CodecPtr codec = open_codec(ctx.get(), quality, model);
   nmc_image* raw = nullptr;
   check(ctx.get(), nmc_image_read(ctx.get(), in.c_str(), 0, &raw), in);
-  std::unique_ptr<nmc_image, ImageDeleter> image(raw);
+  ImagePtr image(raw);
   if (nmc_image_channels(image.get()) == 4) {  // alpha is not coded: keep the colour planes
     raw = nullptr;
     check(ctx.get(), nmc_image_read(ctx.get(), in.c_str(), 3, &raw), in);
@@ -137,7 +134,7 @@ int decode(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   check(ctx.get(), nmc_image_decode(ctx.get(), codec.get(), bytes.data(), bytes.size(), &raw), in);
   const double seconds = seconds_since(t0);
-  std::unique_ptr<nmc_image, ImageDeleter> image(raw);
+  ImagePtr image(raw);
   check(ctx.get(), nmc_image_write_png(ctx.get(), image.get(), out.c_str()), out);
   std::printf("%s -> %s: %dx%d, %d channel(s)", in.c_str(), out.c_str(), nmc_image_width(raw),
               nmc_image_height(raw), nmc_image_channels(raw));
@@ -145,8 +142,6 @@ int decode(const std::vector<std::string>& args) {
   std::printf("\n");
   return 0;
 }
-
-using ImagePtr = std::unique_ptr<nmc_image, ImageDeleter>;
 
 ImagePtr read_rgb(nmc_context* ctx, const std::string& path) {
   nmc_image* raw = nullptr;

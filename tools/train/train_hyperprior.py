@@ -21,7 +21,8 @@ OUT/snapshot.pt at the same times (model weights only, convolution weights in fl
 around; entropy-model parameters stay float32), OUT/final.pth.tar at the end (float32 state dict after
 update(force=True), with the CDF tables) and OUT/log.jsonl (step, loss, mse, psnr, bpp, aux, seconds).
 Convert the result with tools/convert/compressai_to_safetensors.py (which also accepts snapshot.pt).
-Fine-tuning: --init SNAPSHOT starts from a snapshot's weights with fresh optimizers and step 0.
+Fine-tuning: --init SNAPSHOT starts from a snapshot's weights (snapshot.pt, or a converted model.safetensors such as
+models/nmc-image-q3/model.safetensors) with fresh optimizers and step 0.
 Reproducible up to GPU non-determinism: the seed fixes model init and the crop sequence.
 """
 import argparse
@@ -77,8 +78,14 @@ class Crops:
 
 
 def load_snapshot_weights(path):
-    """Model weights from snapshot.pt ("model": float16/32 tensors) or from a compact int8 pack ("model8":
-    4-D weights as (int8 values, float32 per-output-channel scale), used to move snapshots between machines)."""
+    """Model weights from snapshot.pt ("model": float16/32 tensors), from a compact int8 pack ("model8":
+    4-D weights as (int8 values, float32 per-output-channel scale), used to move snapshots between machines),
+    or from a converted model's model.safetensors (e.g. a shipped models/nmc-image-qN; nmc's own nmc.* tensors
+    are dropped)."""
+    if str(path).endswith(".safetensors"):
+        from safetensors.torch import load_file
+        return {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(path)).items()
+                if not k.startswith("nmc.")}
     snap = torch.load(path, map_location="cpu")
     if "model8" in snap:
         return {k: (v[0].float() * v[1] if isinstance(v, tuple) else v) for k, v in snap["model8"].items()}

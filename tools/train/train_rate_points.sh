@@ -6,7 +6,8 @@
 #   OUT_DIR   gets q1..q4/ (train_hyperprior.py outputs) and q1..q4.log
 #   MINUTES   wall-clock budget per model (the runs share the device, so they end together)
 #   DEVICE    cuda (default) or cpu
-#   INIT_DIR  continue from INIT_DIR/q1..q4.{pt,i8} snapshots (fresh optimizers); LR_DROP default 0.85
+#   INIT_DIR  continue from INIT_DIR/q1..q4.{pt,i8} snapshots or INIT_DIR/nmc-image-q1..q4 (e.g. models/)
+#             with fresh optimizers; LR_DROP default 0.85
 # The lambdas are CompressAI's MSE lambdas for its qualities 1, 3, 5 and 6, spanning ~0.1 to ~1 bpp.
 # Waits for all four runs; exits non-zero if any failed.
 set -euo pipefail
@@ -17,7 +18,7 @@ pids=()
 for i in 0 1 2 3; do
   q=$((i + 1))
   init_arg=()
-  for f in "$init/q$q.pt" "$init/q$q.i8"; do
+  for f in "$init/q$q.pt" "$init/q$q.i8" "$init/nmc-image-q$q/model.safetensors"; do
     if [[ -n $init && -f $f ]]; then init_arg=(--init "$f"); break; fi
   done
   python3 "$(dirname "$0")/train_hyperprior.py" --data "$data" --out "$out/q$q" --lmbda "${lambdas[$i]}" \

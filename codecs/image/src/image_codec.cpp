@@ -108,7 +108,12 @@ Result<Tensor> to_planar(const ImageView& v) {
   return x;
 }
 
-uint8_t to_byte(float v) { return static_cast<uint8_t>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); }
+// floor(255 v + 0.5) for v in [0, 1]; NaN (possible for adversarial latents) maps to 0.
+uint8_t to_byte(float v) {
+  if (!(v > 0.0f)) return 0;
+  if (v >= 1.0f) return 255;
+  return static_cast<uint8_t>(v * 255.0f + 0.5f);
+}
 
 // x_hat f32 [1, 3, H, W] in [0, 1] -> interleaved 8-bit with `channels` (gray: rounded mean of R, G, B).
 DecodedImage to_interleaved(const Tensor& x, int channels) {
