@@ -384,7 +384,7 @@ def main(argv=None):
     ap.add_argument("--points", action="append", default=[], metavar="CODEC=Q1,Q2,...",
                     help="override the quality values of one codec (repeatable)")
     ap.add_argument("--nmc", metavar="BIN", help="path of the nmc CLI; adds the 'nmc' codec entry")
-    ap.add_argument("--nmc-qualities", default="1,2,3,4,5,6,7,8", help="--quality values for nmc (default 1..8)")
+    ap.add_argument("--nmc-qualities", default="1,2,3,4", help="--quality values for nmc (default 1..4, the shipped models)")
     ap.add_argument("--anchor", default="jpeg420", help="anchor of the BD table (default jpeg420)")
     ap.add_argument("--limit", type=int, default=0, help="use only the first N images (quick checks)")
     ap.add_argument("--reuse", metavar="RESULTS_JSON",

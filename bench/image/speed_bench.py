@@ -40,7 +40,7 @@ class Nmc:
                            "nmc_image_create": [vp, ctypes.c_int32, ctypes.c_int32, ctypes.c_int32,
                                                 ctypes.POINTER(vp)],
                            "nmc_image_data_mutable": [vp], "nmc_image_encode": [vp, vp, vp, vp, ctypes.POINTER(vp)],
-                           "nmc_image_decode": [vp, vp, vp, ctypes.c_size_t, ctypes.POINTER(vp)],
+                           "nmc_image_decode": [vp, vp, vp, ctypes.c_size_t, vp, ctypes.POINTER(vp)],
                            "nmc_buffer_data": [vp], "nmc_buffer_size": [vp], "nmc_buffer_free": [vp],
                            "nmc_image_free": [vp], "nmc_context_last_error": [vp]}.items():
             getattr(L, name).argtypes = args
@@ -81,7 +81,7 @@ class Nmc:
 
     def decode(self, codec, data):
         im = ctypes.c_void_p()
-        self.check(self.lib.nmc_image_decode(self.ctx, codec, data, len(data), ctypes.byref(im)), "decode")
+        self.check(self.lib.nmc_image_decode(self.ctx, codec, data, len(data), None, ctypes.byref(im)), "decode")
         self.lib.nmc_image_free(im)
 
 

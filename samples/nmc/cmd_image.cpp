@@ -132,7 +132,7 @@ int decode(const std::vector<std::string>& args) {
   CodecPtr codec = open_codec(ctx.get(), 0, model);
   nmc_image* raw = nullptr;
   const auto t0 = std::chrono::steady_clock::now();
-  check(ctx.get(), nmc_image_decode(ctx.get(), codec.get(), bytes.data(), bytes.size(), &raw), in);
+  check(ctx.get(), nmc_image_decode(ctx.get(), codec.get(), bytes.data(), bytes.size(), nullptr, &raw), in);
   const double seconds = seconds_since(t0);
   ImagePtr image(raw);
   check(ctx.get(), nmc_image_write_png(ctx.get(), image.get(), out.c_str()), out);

@@ -122,23 +122,45 @@ nmc_status nmc_image_encode(nmc_context* ctx, const nmc_image_codec* codec, cons
   });
 }
 
+void nmc_image_decode_default_settings(nmc_image_decode_settings* settings) {
+  if (!settings) return;
+  std::memset(settings, 0, sizeof *settings);
+  settings->struct_size = sizeof *settings;
+  const img::ImageCodecLimits defaults;
+  settings->max_pixels = defaults.max_pixels;
+  settings->max_dimension = static_cast<int32_t>(defaults.max_dimension);
+}
+
 nmc_status nmc_image_decode(nmc_context* ctx, const nmc_image_codec* codec, const uint8_t* data, size_t size,
-                            nmc_image** out) {
+                            const nmc_image_decode_settings* settings, nmc_image** out) {
   return nmc::sdk::guarded(ctx, [&]() -> Status {
     if (!out) return nmc::InvalidArgument("out is null");
     *out = nullptr;
     if (!ctx) return nmc::InvalidArgument("context is null");
     if (!data && size) return nmc::InvalidArgument("data is null");
+    nmc_image_decode_settings s;
+    nmc_image_decode_default_settings(&s);
+    if (settings) {
+      if (!nmc::media::struct_size_ok(settings->struct_size, offsetof(nmc_image_decode_settings, reserved),
+                                      sizeof s))
+        return nmc::InvalidArgument("settings.struct_size is not a known layout");
+      nmc::media::copy_settings(&s, settings);
+    }
+    if (s.max_pixels < 1 || s.max_dimension < 1)
+      return nmc::InvalidArgument("settings: max_pixels and max_dimension must be positive");
+    img::ImageDecodeOptions opt;
+    opt.limits.max_pixels = s.max_pixels;
+    opt.limits.max_dimension = s.max_dimension;
     const std::span<const uint8_t> bytes(data, size);
     img::ImageCodec opened;
     const img::ImageCodec* use = codec ? &codec->codec : nullptr;
     if (!use) {
-      NMC_ASSIGN_OR_RETURN(img::ImageStreamInfo info, img::inspect_image_stream(bytes));
+      NMC_ASSIGN_OR_RETURN(img::ImageStreamInfo info, img::inspect_image_stream(bytes, opt.limits));
       NMC_ASSIGN_OR_RETURN(std::string folder, nmc::sdk::find_model_folder(info.model_name));
       NMC_ASSIGN_OR_RETURN(opened, img::ImageCodec::open(folder));
       use = &opened;
     }
-    NMC_ASSIGN_OR_RETURN(img::DecodedImage d, use->decode(ctx->exec(), bytes));
+    NMC_ASSIGN_OR_RETURN(img::DecodedImage d, use->decode(ctx->exec(), bytes, opt));
     NMC_ASSIGN_OR_RETURN(nmc::media::Image im,
                          nmc::media::make_image(static_cast<int>(d.width), static_cast<int>(d.height), d.channels,
                                                 nmc::media::allocator_of(ctx)));

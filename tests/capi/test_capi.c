@@ -136,6 +136,7 @@ static void test_image_codec(void) {
   nmc_image_codec_info info;
   nmc_image_stream_info sinfo;
   nmc_image_encode_settings settings;
+  nmc_image_decode_settings dsettings;
   uint8_t* px;
   uint8_t garbage[64];
   int x, y, c;
@@ -182,7 +183,7 @@ static void test_image_codec(void) {
   CHECK(sinfo.bits_per_pixel > 0.0);
 
   /* By the model the stream names (codec NULL), and with a codec opened by name: same pixels. */
-  CHECK(nmc_image_decode(ctx, NULL, nmc_buffer_data(stream), nmc_buffer_size(stream), &decoded) == NMC_OK);
+  CHECK(nmc_image_decode(ctx, NULL, nmc_buffer_data(stream), nmc_buffer_size(stream), NULL, &decoded) == NMC_OK);
   CHECK(decoded != NULL && nmc_image_width(decoded) == 80 && nmc_image_height(decoded) == 56 &&
         nmc_image_channels(decoded) == 3);
   if (decoded) {
@@ -192,19 +193,32 @@ static void test_image_codec(void) {
     /* q1 is the lowest rate point and this tiny image is mostly padding: 612 when written; a broken decode
      * (swapped planes, misplaced rows) is far above the bound. */
     CHECK(se / (80 * 56 * 3) < 1000.0);
-    CHECK(nmc_image_decode(ctx, by_name, nmc_buffer_data(stream), nmc_buffer_size(stream), &again) == NMC_OK);
+    CHECK(nmc_image_decode(ctx, by_name, nmc_buffer_data(stream), nmc_buffer_size(stream), NULL, &again) == NMC_OK);
     CHECK(again && memcmp(nmc_image_data(again), d, 80 * 56 * 3) == 0);
     nmc_image_free(again);
   }
   nmc_image_free(decoded);
   decoded = NULL;
   memset(garbage, 0x5a, sizeof garbage);
-  CHECK(nmc_image_decode(ctx, codec, garbage, sizeof garbage, &decoded) == NMC_ERR_INVALID_DATA);
+  CHECK(nmc_image_decode(ctx, codec, garbage, sizeof garbage, NULL, &decoded) == NMC_ERR_INVALID_DATA);
   CHECK(decoded == NULL);
-  CHECK(nmc_image_decode(ctx, codec, nmc_buffer_data(stream), nmc_buffer_size(stream) - 1, &decoded) ==
+  CHECK(nmc_image_decode(ctx, codec, nmc_buffer_data(stream), nmc_buffer_size(stream) - 1, NULL, &decoded) ==
         NMC_ERR_INVALID_DATA);
+  nmc_image_decode_default_settings(&dsettings);
+  CHECK(dsettings.max_pixels == ((int64_t)1 << 24) && dsettings.max_dimension == 16384);
+  dsettings.max_pixels = 80 * 56 - 1;
+  CHECK(nmc_image_decode(ctx, codec, nmc_buffer_data(stream), nmc_buffer_size(stream), &dsettings, &decoded) ==
+        NMC_ERR_LIMIT_EXCEEDED);
+  dsettings.max_pixels = 0;
+  CHECK(nmc_image_decode(ctx, codec, nmc_buffer_data(stream), nmc_buffer_size(stream), &dsettings, &decoded) ==
+        NMC_ERR_INVALID_ARGUMENT);
+  dsettings.max_pixels = 80 * 56;
+  dsettings.struct_size = 4;
+  CHECK(nmc_image_decode(ctx, codec, nmc_buffer_data(stream), nmc_buffer_size(stream), &dsettings, &decoded) ==
+        NMC_ERR_INVALID_ARGUMENT);
+  CHECK(decoded == NULL);
   CHECK(nmc_image_stream_inspect(ctx, garbage, sizeof garbage, &sinfo) == NMC_ERR_INVALID_DATA);
-  CHECK(nmc_image_decode(ctx, codec, NULL, 5, &decoded) == NMC_ERR_INVALID_ARGUMENT);
+  CHECK(nmc_image_decode(ctx, codec, NULL, 5, NULL, &decoded) == NMC_ERR_INVALID_ARGUMENT);
 
   nmc_buffer_free(stream);
   nmc_image_free(image);

@@ -71,11 +71,22 @@ NMC_API void nmc_buffer_free(nmc_buffer* buffer);
 NMC_API nmc_status nmc_image_encode(nmc_context* ctx, const nmc_image_codec* codec, const nmc_image* image,
                                     const nmc_image_encode_settings* settings, nmc_buffer** out);
 
+typedef struct nmc_image_decode_settings {
+  size_t struct_size;     /* sizeof(nmc_image_decode_settings) */
+  int64_t max_pixels;     /* width * height bound; default 2^24. Decoding needs about 500 bytes per pixel
+                             (N = 128): a service decoding untrusted streams should lower it */
+  int32_t max_dimension;  /* width and height bound; default 16384 */
+  uint8_t reserved[60];
+} nmc_image_decode_settings;
+
+NMC_API void nmc_image_decode_default_settings(nmc_image_decode_settings* settings);
+
 /* Decodes a stream. codec may be NULL: the shipped model the stream names is
- * opened. NMC_ERR_INVALID_DATA for damaged streams, NMC_ERR_INVALID_ARGUMENT
- * when the stream was made with another model than `codec`. */
+ * opened. settings may be NULL (defaults). NMC_ERR_INVALID_DATA for damaged
+ * streams, NMC_ERR_INVALID_ARGUMENT when the stream was made with another
+ * model than `codec`, NMC_ERR_LIMIT_EXCEEDED beyond the settings' bounds. */
 NMC_API nmc_status nmc_image_decode(nmc_context* ctx, const nmc_image_codec* codec, const uint8_t* data,
-                                    size_t size, nmc_image** out);
+                                    size_t size, const nmc_image_decode_settings* settings, nmc_image** out);
 
 typedef struct nmc_image_stream_info {
   size_t struct_size;      /* set by the caller to sizeof(nmc_image_stream_info) */
