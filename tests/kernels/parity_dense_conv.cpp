@@ -2,7 +2,10 @@
 // against the reference (groups, strides, dilation, asymmetric/causal padding,
 // reflect/replicate padding, crops and output padding). Each case also checks
 // that the CPU fast path takes the case instead of declining to the reference.
+#include <cstring>
+
 #include "cpu/cpu_dense_ops.h"
+#include "nmc/kernels/cpu_features.h"
 #include "parity_dense_util.h"
 
 namespace nmc::test {
@@ -80,6 +83,10 @@ TEST_CASE("conv2d parity", "[parity][dense][conv]") {
   conv2d_case({2, 5, 7, 6, 4, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, Z, true}, rng);    // 1x1
   conv2d_case({1, 3, 10, 9, 4, 3, 5, 2, 1, 1, 1, 1, 1, 2, 2, 1, R, true}, rng);   // reflect
   conv2d_case({1, 4, 7, 8, 4, 5, 3, 1, 2, 1, 1, 2, 3, 1, 1, 2, P, true}, rng);    // replicate, groups 2
+  // <= 4 input channels, groups 1, no dilation: the CPU backend's im2col + matmul path.
+  conv2d_case({1, 3, 40, 36, 16, 5, 5, 2, 2, 1, 1, 1, 2, 2, 2, 2, Z, true}, rng);  // an image codec's first layer
+  conv2d_case({2, 1, 11, 13, 7, 5, 3, 3, 2, 1, 1, 1, 2, 0, 1, 3, Z, false}, rng); // batch 2, stride 3/2, asymmetric
+  conv2d_case({1, 2, 9, 8, 5, 4, 2, 1, 1, 1, 1, 1, 3, 3, 1, 1, Z, true}, rng);    // padding wider than the taps
 }
 
 struct C1 {
@@ -143,6 +150,10 @@ TEST_CASE("conv_transpose2d parity", "[parity][dense][conv]") {
   deconv2d_case({2, 6, 5, 7, 4, 3, 3, 2, 1, 1, 1, 2, 1, 1, 0, 0, 1, 0, true}, rng);  // groups 2
   deconv2d_case({1, 3, 4, 4, 5, 3, 2, 3, 2, 2, 1, 1, 0, 2, 1, 0, 0, 1, false}, rng); // dilation, crops
   deconv2d_case({1, 5, 3, 3, 5, 4, 4, 2, 2, 1, 1, 5, 1, 1, 1, 1, 0, 0, true}, rng);  // depthwise
+  // <= 4 output channels, groups 1, no dilation: the CPU backend's matmul + col2im path.
+  deconv2d_case({1, 24, 9, 11, 3, 5, 5, 2, 2, 1, 1, 1, 2, 2, 2, 2, 1, 1, true}, rng);   // an image codec's last layer
+  deconv2d_case({2, 5, 4, 6, 2, 3, 4, 3, 2, 1, 1, 1, 0, 2, 3, 1, 2, 0, false}, rng);    // batch 2, stride 3/2, crops
+  deconv2d_case({1, 7, 5, 5, 1, 2, 2, 1, 1, 1, 1, 1, 0, 0, 1, 0, 0, 0, true}, rng);     // stride 1, one channel
 }
 
 struct T1 {
@@ -209,4 +220,52 @@ TEST_CASE("convolutions reject bad arguments", "[dense][conv]") {
 }
 
 }  // namespace
+TEST_CASE("conv2d / conv_transpose2d with Exec::allow_bf16", "[dense][conv][bf16]") {
+  if (!cpu_features().avx512bf16) {
+    WARN("no native bf16 on this CPU: allow_bf16 computes in f32, nothing to compare");
+    return;
+  }
+  std::mt19937 rng(404);
+  Tensor x = random_tensor(Shape{1, 32, 24, 20}, DType::kF32, rng);
+  Tensor w = random_tensor(Shape{32, 32, 5, 5}, DType::kF32, rng);  // [O, C] conv, [C, O] transposed
+  Tensor b = random_tensor(Shape{32}, DType::kF32, rng);
+  ThreadPool one(1), two(2);
+  for (bool transposed : {false, true}) {
+    INFO("transposed " << transposed);
+    const Shape os = transposed ? Shape{1, 32, 48, 40} : Shape{1, 32, 12, 10};
+    auto run = [&](ThreadPool& pool, bool bf16) {
+      Tensor out = zeros(os);
+      const Exec ex{&cpu_backend(), &pool, bf16};
+      Status st;
+      if (transposed) {
+        ConvTranspose2dArgs a;
+        a.x = &x; a.w = &w; a.bias = &b; a.out = &out;
+        a.stride_h = a.stride_w = 2; a.crop_top = a.crop_bottom = a.crop_left = a.crop_right = 2;
+        a.output_padding_h = a.output_padding_w = 1;
+        st = cpu::conv_transpose2d(ex, a);
+      } else {
+        Conv2dArgs a;
+        a.x = &x; a.w = &w; a.bias = &b; a.out = &out;
+        a.stride_h = a.stride_w = 2; a.pad_top = a.pad_bottom = a.pad_left = a.pad_right = 2;
+        st = cpu::conv2d(ex, a);
+      }
+      REQUIRE(st.ok());
+      return out;
+    };
+    const Tensor exact = run(two, false), fast1 = run(one, true), fast2 = run(two, true);
+    // Same bits for any thread count; close to f32: bf16 operands (8-bit mantissa) over up to 800 products.
+    CHECK(std::memcmp(fast1.data<float>(), fast2.data<float>(), fast1.numel() * sizeof(float)) == 0);
+    double max_err = 0, max_abs = 0;
+    bool differs = false;
+    for (int64_t i = 0; i < exact.numel(); ++i) {
+      const double e = exact.data<float>()[i], f = fast1.data<float>()[i];
+      max_err = std::max(max_err, std::abs(e - f));
+      max_abs = std::max(max_abs, std::abs(e));
+      differs = differs || e != f;
+    }
+    CHECK(differs);  // bf16 was really used
+    CHECK(max_err < 0.02 * max_abs);
+  }
+}
+
 }  // namespace nmc::test

@@ -159,6 +159,14 @@ Result<YParams> y_params(const ImageCodecState& s, const Exec& exec, const Tenso
 
 const Tensor* means_of(const YParams& p) { return p.means.defined() ? &p.means : nullptr; }
 
+// g_a and g_s decide no probability (the encoder quantizes y, the decoder only
+// produces pixels), so they may use bf16 convolutions unless exact float32 is asked for.
+Exec transform_exec(const Exec& exec, bool exact) {
+  Exec e = exec;
+  e.allow_bf16 = !exact;
+  return e;
+}
+
 }  // namespace
 
 Result<ImageCodec> ImageCodec::open(const std::string& folder) {
@@ -197,7 +205,7 @@ Result<std::vector<uint8_t>> ImageCodec::encode(const Exec& exec, const ImageVie
   NMC_ASSIGN_OR_RETURN(Padding pad, padding_for(image.height, image.width));
   NMC_ASSIGN_OR_RETURN(Tensor x_padded, pad_image(x, pad));
   x = Tensor();
-  NMC_ASSIGN_OR_RETURN(Tensor y, s.model.analysis(exec, x_padded));
+  NMC_ASSIGN_OR_RETURN(Tensor y, s.model.analysis(transform_exec(exec, options.exact_transforms), x_padded));
   x_padded = Tensor();
   NMC_ASSIGN_OR_RETURN(Tensor z, s.model.hyper_analysis(exec, y));
   NMC_ASSIGN_OR_RETURN(QuantizedLatent zq, s.model.quantize_z(z));
@@ -244,7 +252,7 @@ Result<DecodedImage> ImageCodec::decode(const Exec& exec, std::span<const uint8_
   NMC_ASSIGN_OR_RETURN(YParams p, y_params(s, exec, z_symbols, c.probability_path));
   NMC_ASSIGN_OR_RETURN(Tensor y_symbols, s.model.decompress_y(c.y, p.indexes, c.lanes));
   NMC_ASSIGN_OR_RETURN(Tensor y_hat, s.model.dequantize_y(y_symbols, means_of(p)));
-  NMC_ASSIGN_OR_RETURN(Tensor x_hat, s.model.synthesis(exec, y_hat));
+  NMC_ASSIGN_OR_RETURN(Tensor x_hat, s.model.synthesis(transform_exec(exec, options.exact_transforms), y_hat));
   NMC_ASSIGN_OR_RETURN(Tensor cropped, crop_image(x_hat, pad));
   return to_interleaved(cropped, h.channels);
 }

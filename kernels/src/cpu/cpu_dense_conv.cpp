@@ -2,13 +2,17 @@
 // reflect/replicate by padding the input first) and the transposed forms
 // (PyTorch weight layout [C, O/groups, K...] read through strides). Tensors
 // stay NCHW/NCL for the caller; oneDNN picks blocked layouts internally and
-// the cached primitive set includes the reorders to and from them.
+// the cached primitive set includes the reorders to and from them. With
+// Exec::allow_bf16 on an AVX512-BF16 CPU the primitives take bf16 source and
+// weights (the reorders round them) and accumulate and write f32.
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <vector>
 
 #include "cpu_dense_dnnl.h"
 #include "cpu_dense_ops.h"
+#include "nmc/kernels/cpu_features.h"
 #include "nmc/kernels/thread_pool.h"
 
 namespace nmc::cpu {
@@ -22,6 +26,7 @@ using dims = dnnl::memory::dims;
 // One problem in oneDNN terms. Spatial arrays hold (H, W) for 2-D or (W) for 1-D.
 struct ConvProblem {
   bool transposed = false;
+  bool bf16 = false;  // bf16 source and weights, f32 accumulation and output (Exec::allow_bf16)
   int sp = 2;  // spatial rank
   int64_t n = 0, c = 0, o = 0, groups = 1;
   int64_t in[2] = {}, k[2] = {}, out[2] = {};
@@ -93,8 +98,9 @@ ConvPrims build(const ConvProblem& p) {
   r.wei_user = dnnl::memory::desc(wd, dt::f32, ws);
   r.bias_md = dnnl::memory::desc({p.o}, dt::f32, tag::a);
 
-  const dnnl::memory::desc src_any(src_d, dt::f32, tag::any), dst_any(dst_d, dt::f32, tag::any);
-  const dnnl::memory::desc wei_any(wd, dt::f32, tag::any);
+  const dt compute = p.bf16 ? dt::bf16 : dt::f32;  // the user memories stay f32: the reorders convert
+  const dnnl::memory::desc src_any(src_d, compute, tag::any), dst_any(dst_d, dt::f32, tag::any);
+  const dnnl::memory::desc wei_any(wd, compute, tag::any);
   const dims strides = spatial(p, p.stride), dilates = spatial(p, p.dil, -1);
   const dims pl = spatial(p, p.pad_l), pr = spatial(p, p.pad_r);
   const auto attr = dnnl_util::user_scratchpad_attr();
@@ -138,10 +144,142 @@ void run_reorder(const dnnl::reorder& r, const dnnl::memory& from, const dnnl::m
   s.wait();
 }
 
-Status run(const Exec& exec, const char* op, const ConvProblem& p) {
+// ---- few-channel 2-D convolutions as one matmul ------------------------------
+// oneDNN's direct kernels vectorize over channels, so a conv with 3 input
+// channels or a transposed conv with 3 output channels (an image codec's first
+// and last layers) runs at ~15-20 GFLOP/s. These run as a matmul with the
+// weights plus im2col (conv) or col2im (transposed), 5-10x faster. Every output
+// element is computed by one thread in a fixed order, so results do not depend
+// on the thread count.
+
+constexpr int64_t kGemmMaxChannels = 4;               // C (conv) or O (transposed) at most
+constexpr int64_t kGemmMaxColumnBytes = int64_t{1} << 30;
+
+bool gemm_applicable(const ConvProblem& p) {
+  if (p.sp != 2 || p.groups != 1 || p.dil[0] != 1 || p.dil[1] != 1) return false;
+  const int64_t few = p.transposed ? p.o : p.c;
+  if (few > kGemmMaxChannels) return false;
+  const int64_t rows = few * p.k[0] * p.k[1];
+  const int64_t cols = p.transposed ? p.in[0] * p.in[1] : p.out[0] * p.out[1];
+  return rows * cols * static_cast<int64_t>(sizeof(float)) <= kGemmMaxColumnBytes;
+}
+
+struct GemmPrim {
+  dnnl::memory::desc a, b, c, scratch;
+  dnnl::primitive prim;
+};
+
+// c[m, n] = sum_k a[m, k] b[k, n]: b and c row-major, a row-major or (a_transposed) stored as [k, m].
+void gemm(int nthr, int64_t m, int64_t k, int64_t n, const float* a, bool a_transposed, const float* b, float* c) {
+  dnnl_util::Key key("conv_gemm");
+  key.add(nthr).add(m).add(k).add(n).add(a_transposed);
+  auto g = dnnl_util::cached<GemmPrim>(key.str(), [&] {
+    GemmPrim r;
+    r.a = a_transposed ? dnnl::memory::desc({m, k}, dt::f32, dims{1, m}) : dnnl::memory::desc({m, k}, dt::f32, tag::ab);
+    r.b = dnnl::memory::desc({k, n}, dt::f32, tag::ab);
+    r.c = dnnl::memory::desc({m, n}, dt::f32, tag::ab);
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(r.a, r.b, r.c), dnnl_util::user_scratchpad_attr(),
+                                    dnnl_util::engine());
+    r.scratch = pd.scratchpad_desc();
+    r.prim = dnnl::matmul(pd);
+    return r;
+  });
+  const auto& eng = dnnl_util::engine();
+  dnnl_util::execute(g->prim, g->scratch,
+                     {{DNNL_ARG_SRC, dnnl::memory(g->a, eng, const_cast<float*>(a))},
+                      {DNNL_ARG_WEIGHTS, dnnl::memory(g->b, eng, const_cast<float*>(b))},
+                      {DNNL_ARG_DST, dnnl::memory(g->c, eng, c)}});
+}
+
+// Conv: out[o, q] = bias[o] + sum_r w[o, r] cols[r, q], r = (c, ky, kx), q = output pixel.
+void conv_as_gemm(const Exec& exec, int nthr, const ConvProblem& p, std::vector<float>& cols) {
+  const int64_t kh = p.k[0], kw = p.k[1], ih = p.in[0], iw = p.in[1], oh = p.out[0], ow = p.out[1];
+  const int64_t rows = p.c * kh * kw, plane = oh * ow;
+  cols.resize(static_cast<size_t>(rows * plane));
+  for (int64_t b = 0; b < p.n; ++b) {
+    const float* x = p.x + b * p.c * ih * iw;
+    parallel_for(exec.pool, rows, 1, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t c = r / (kh * kw), ky = r / kw % kh, kx = r % kw;
+        float* dst = cols.data() + r * plane;
+        for (int64_t oy = 0; oy < oh; ++oy) {
+          const int64_t iy = oy * p.stride[0] - p.pad_l[0] + ky;
+          float* d = dst + oy * ow;
+          if (iy < 0 || iy >= ih) {
+            std::fill(d, d + ow, 0.0f);
+            continue;
+          }
+          const float* src = x + (c * ih + iy) * iw;
+          for (int64_t ox = 0; ox < ow; ++ox) {
+            const int64_t ix = ox * p.stride[1] - p.pad_l[1] + kx;
+            d[ox] = ix >= 0 && ix < iw ? src[ix] : 0.0f;
+          }
+        }
+      }
+    });
+    float* y = p.y + b * p.o * plane;
+    gemm(nthr, p.o, rows, plane, p.w, false, cols.data(), y);
+    if (p.bias)
+      parallel_for(exec.pool, p.o, 1, [&](int64_t o0, int64_t o1) {
+        for (int64_t o = o0; o < o1; ++o)
+          for (int64_t q = 0; q < plane; ++q) y[o * plane + q] += p.bias[o];
+      });
+  }
+}
+
+// Transposed conv: cols[r, q] = sum_c w[c, r] x[c, q] with r = (o, ky, kx), q = input pixel, then each
+// output element gathers bias[o] + its (ky, kx) contributions in a fixed order (col2im).
+void deconv_as_gemm(const Exec& exec, int nthr, const ConvProblem& p, std::vector<float>& cols) {
+  const int64_t kh = p.k[0], kw = p.k[1], ih = p.in[0], iw = p.in[1], oh = p.out[0], ow = p.out[1];
+  const int64_t rows = p.o * kh * kw, in_plane = ih * iw;
+  cols.resize(static_cast<size_t>(rows * in_plane));
+  for (int64_t b = 0; b < p.n; ++b) {
+    gemm(nthr, rows, p.c, in_plane, p.w, true, p.x + b * p.c * in_plane, cols.data());
+    float* y = p.y + b * p.o * oh * ow;
+    parallel_for(exec.pool, p.o * oh, 1, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t o = r / oh, oy = r % oh;
+        float* out = y + r * ow;
+        std::fill(out, out + ow, p.bias ? p.bias[o] : 0.0f);
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          const int64_t ty = oy + p.pad_l[0] - ky;  // = iy * stride
+          if (ty < 0 || ty % p.stride[0] != 0 || ty / p.stride[0] >= ih) continue;
+          const int64_t iy = ty / p.stride[0];
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            // Input columns ix whose tap kx lands inside the row: 0 <= ix * s - pad + kx < ow.
+            const int64_t s1 = p.stride[1], shift = kx - p.pad_l[1];
+            const int64_t ix0 = shift >= 0 ? 0 : (-shift + s1 - 1) / s1;
+            const int64_t ix1 = std::min(iw, (ow - 1 - shift) / s1 + 1);  // exclusive
+            const float* src = cols.data() + ((o * kh + ky) * kw + kx) * in_plane + iy * iw;
+            for (int64_t ix = ix0; ix < ix1; ++ix) out[ix * s1 + shift] += src[ix];
+          }
+        }
+      }
+    });
+  }
+}
+
+Status run(const Exec& exec, const char* op, ConvProblem p) {
   const int nthr = dnnl_util::exec_threads(exec);
+  p.bf16 = exec.allow_bf16 && cpu_features().avx512bf16;
+  if (gemm_applicable(p)) {
+    try {
+      const dnnl_util::ScopedOmpThreads omp_threads(nthr);
+      std::vector<float> cols;
+      if (p.transposed) {
+        deconv_as_gemm(exec, nthr, p, cols);
+      } else {
+        conv_as_gemm(exec, nthr, p, cols);
+      }
+      return Status::Ok();
+    } catch (const dnnl::error& e) {
+      return Unsupported(std::string("cpu ") + op + ": oneDNN: " + e.what());
+    } catch (const std::bad_alloc&) {
+      return OutOfMemory(std::string("cpu ") + op + ": out of memory");
+    }
+  }
   dnnl_util::Key key(op);
-  key.add(nthr).add(p.transposed).add(p.sp).add(p.n).add(p.c).add(p.o).add(p.groups).add(p.bias != nullptr);
+  key.add(nthr).add(p.transposed).add(p.bf16).add(p.sp).add(p.n).add(p.c).add(p.o).add(p.groups).add(p.bias != nullptr);
   for (int i = 0; i < p.sp; ++i)
     key.add(p.in[i]).add(p.k[i]).add(p.out[i]).add(p.stride[i]).add(p.dil[i]).add(p.pad_l[i]).add(p.pad_r[i]);
   try {

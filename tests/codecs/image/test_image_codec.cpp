@@ -128,6 +128,18 @@ TEST_CASE("image codec: a one-lane stream decodes and a strided view equals a pa
   REQUIRE(da.ok());
   REQUIRE(dc.ok());
   CHECK(da->pixels == dc->pixels);  // same symbols, other lane layout
+
+  // float32 transforms throughout: a valid stream of the same size class, decoded to nearly the same pixels.
+  ImageEncodeOptions exact;
+  exact.exact_transforms = true;
+  ImageDecodeOptions exact_dec;
+  exact_dec.exact_transforms = true;
+  auto e = codec.encode(exec, view_of(px, w, h, 3), exact);
+  REQUIRE(e.ok());
+  auto de = codec.decode(exec, *e, exact_dec);
+  REQUIRE(de.ok());
+  CHECK(std::abs(static_cast<double>(e->size()) - static_cast<double>(a->size())) < 0.02 * a->size());
+  CHECK(psnr(de->pixels, da->pixels) > 35.0);
 }
 
 TEST_CASE("image codec rejects bad views and options", "[image_codec][hostile]") {

@@ -58,12 +58,19 @@ struct ImageCodecLimits {
   int64_t max_pixels = int64_t{1} << 24;
 };
 
+// exact_transforms: run the analysis g_a / synthesis g_s in float32 throughout.
+// By default their convolutions may use bf16 inputs where the CPU has native
+// bf16 (Exec::allow_bf16): ~1.5x faster, about 0.003 dB PSNR and 0.05 % of rate
+// on the sample photo. Probabilities are unaffected either way; with float32,
+// g_a matches CompressAI's (needed to reproduce its strings with one lane).
 struct ImageEncodeOptions {
   int lanes = 8;  // rANS lanes: 1, 4 or 8 (1 = CompressAI's string format)
+  bool exact_transforms = false;
   ImageCodecLimits limits;
 };
 
 struct ImageDecodeOptions {
+  bool exact_transforms = false;
   ImageCodecLimits limits;
 };
 
