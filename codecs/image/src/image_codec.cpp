@@ -5,7 +5,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 #include <optional>
 
@@ -29,20 +28,12 @@ struct ImageCodecState {
 
 namespace {
 
-// SHA-256 of a whole file (OpenSSL's EVP digest).
-Result<std::array<uint8_t, 32>> file_sha256(const std::string& path) {
-  std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) return IoError("cannot read " + path);
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return Internal("SHA-256 unavailable");
-  std::vector<uint8_t> buf(1 << 20);
-  size_t got;
-  while ((got = std::fread(buf.data(), 1, buf.size(), f.get())) > 0)
-    if (EVP_DigestUpdate(ctx.get(), buf.data(), got) != 1) return Internal("SHA-256 failed");
-  if (std::ferror(f.get())) return IoError("error reading " + path);
+// SHA-256 of `bytes` (OpenSSL's EVP digest).
+Result<std::array<uint8_t, 32>> sha256(std::span<const uint8_t> bytes) {
   std::array<uint8_t, 32> out{};
   unsigned len = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1 || len != 32) return Internal("SHA-256 failed");
+  if (EVP_Digest(bytes.data(), bytes.size(), out.data(), &len, EVP_sha256(), nullptr) != 1 || len != 32)
+    return Internal("SHA-256 failed");
   return out;
 }
 
@@ -183,7 +174,8 @@ Result<ImageCodec> ImageCodec::open(const std::string& folder) {
     return Status(int_h_s.status().code(), weights + ": " + int_h_s.status().message());
   }
   state->info.deterministic = state->int_h_s.has_value();
-  NMC_ASSIGN_OR_RETURN(state->info.weights_sha256, file_sha256(weights));
+  // The file is already mapped: hash those bytes instead of reading it again.
+  NMC_ASSIGN_OR_RETURN(state->info.weights_sha256, sha256(state->file.file_bytes()));
   return ImageCodec(std::move(state));
 }
 
