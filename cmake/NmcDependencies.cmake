@@ -9,6 +9,9 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc)
 find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET
   libavformat libavcodec libavutil libswscale libswresample)
+# The VLM tokenizer: Unicode regular expressions and NFC normalization.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 if(NMC_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()

@@ -114,8 +114,11 @@ nmc_status nmc_image_encode(nmc_context* ctx, const nmc_image_codec* codec, cons
     }
     const nmc::media::Image& im = image->image;
     img::ImageView view{im.data(), im.width, im.height, im.channels, static_cast<int64_t>(im.stride())};
+    if (s.exact_transforms != 0 && s.exact_transforms != 1)
+      return nmc::InvalidArgument("settings: exact_transforms must be 0 or 1");
     img::ImageEncodeOptions opt;
     opt.lanes = s.lanes;
+    opt.exact_transforms = s.exact_transforms == 1;
     NMC_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, codec->codec.encode(ctx->exec(), view, opt));
     *out = new nmc_buffer{std::move(bytes)};
     return Status::Ok();
@@ -148,7 +151,10 @@ nmc_status nmc_image_decode(nmc_context* ctx, const nmc_image_codec* codec, cons
     }
     if (s.max_pixels < 1 || s.max_dimension < 1)
       return nmc::InvalidArgument("settings: max_pixels and max_dimension must be positive");
+    if (s.exact_transforms != 0 && s.exact_transforms != 1)
+      return nmc::InvalidArgument("settings: exact_transforms must be 0 or 1");
     img::ImageDecodeOptions opt;
+    opt.exact_transforms = s.exact_transforms == 1;
     opt.limits.max_pixels = s.max_pixels;
     opt.limits.max_dimension = s.max_dimension;
     const std::span<const uint8_t> bytes(data, size);

@@ -171,6 +171,14 @@ static void test_image_codec(void) {
   settings.lanes = 3;
   CHECK(nmc_image_encode(ctx, codec, image, &settings, &stream) == NMC_ERR_INVALID_ARGUMENT);
   settings.lanes = 4;
+  settings.exact_transforms = 2;
+  CHECK(nmc_image_encode(ctx, codec, image, &settings, &stream) == NMC_ERR_INVALID_ARGUMENT);
+  settings.exact_transforms = 1; /* float32 analysis: a valid stream of its own */
+  CHECK(nmc_image_encode(ctx, codec, image, &settings, &stream) == NMC_OK);
+  CHECK(stream != NULL && nmc_buffer_size(stream) > 40);
+  nmc_buffer_free(stream);
+  stream = NULL;
+  settings.exact_transforms = 0;
   CHECK(nmc_image_encode(ctx, codec, image, &settings, &stream) == NMC_OK);
   CHECK(stream != NULL && nmc_buffer_size(stream) > 40 && nmc_buffer_size(stream) < 4000);
 
@@ -196,6 +204,23 @@ static void test_image_codec(void) {
     CHECK(nmc_image_decode(ctx, by_name, nmc_buffer_data(stream), nmc_buffer_size(stream), NULL, &again) == NMC_OK);
     CHECK(again && memcmp(nmc_image_data(again), d, 80 * 56 * 3) == 0);
     nmc_image_free(again);
+    again = NULL;
+    /* float32 synthesis: the same image up to bf16 rounding (a level or two at most). */
+    nmc_image_decode_default_settings(&dsettings);
+    CHECK(dsettings.exact_transforms == 0);
+    dsettings.exact_transforms = 1;
+    CHECK(nmc_image_decode(ctx, codec, nmc_buffer_data(stream), nmc_buffer_size(stream), &dsettings, &again) ==
+          NMC_OK);
+    if (again) {
+      int worst = 0;
+      const uint8_t* e = nmc_image_data(again);
+      for (x = 0; x < 80 * 56 * 3; ++x) worst = abs(e[x] - d[x]) > worst ? abs(e[x] - d[x]) : worst;
+      CHECK(worst <= 3);
+    }
+    nmc_image_free(again);
+    dsettings.exact_transforms = 5;
+    CHECK(nmc_image_decode(ctx, codec, nmc_buffer_data(stream), nmc_buffer_size(stream), &dsettings, &again) ==
+          NMC_ERR_INVALID_ARGUMENT);
   }
   nmc_image_free(decoded);
   decoded = NULL;

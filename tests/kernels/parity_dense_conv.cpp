@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cpu/cpu_dense_ops.h"
+#include "nmc/kernels/buffer_pool.h"
 #include "nmc/kernels/cpu_features.h"
 #include "parity_dense_util.h"
 
@@ -226,18 +227,25 @@ TEST_CASE("conv2d / conv_transpose2d with Exec::allow_bf16", "[dense][conv][bf16
     return;
   }
   std::mt19937 rng(404);
-  Tensor x = random_tensor(Shape{1, 32, 24, 20}, DType::kF32, rng);
-  Tensor w = random_tensor(Shape{32, 32, 5, 5}, DType::kF32, rng);  // [O, C] conv, [C, O] transposed
-  Tensor b = random_tensor(Shape{32}, DType::kF32, rng);
   ThreadPool one(1), two(2);
-  for (bool transposed : {false, true}) {
-    INFO("transposed " << transposed);
-    const Shape os = transposed ? Shape{1, 32, 48, 40} : Shape{1, 32, 12, 10};
-    auto run = [&](ThreadPool& pool, bool bf16) {
+  HostBufferPool buffers(size_t{64} << 20);
+  struct Case {
+    int64_t c, o;
+    bool transposed;
+  };
+  // 32 -> 32 runs in oneDNN's bf16 kernels; 3 -> 32 as bf16 im2col + matmul.
+  for (const Case& k : {Case{32, 32, false}, Case{32, 32, true}, Case{3, 32, false}}) {
+    INFO("C " << k.c << " O " << k.o << " transposed " << k.transposed);
+    Tensor x = random_tensor(Shape{1, k.c, 24, 20}, DType::kF32, rng);
+    Tensor w = random_tensor(k.transposed ? Shape{k.c, k.o, 5, 5} : Shape{k.o, k.c, 5, 5}, DType::kF32, rng);
+    Tensor b = random_tensor(Shape{k.o}, DType::kF32, rng);
+    const Shape os = k.transposed ? Shape{1, k.o, 48, 40} : Shape{1, k.o, 12, 10};
+    auto run = [&](ThreadPool& pool, bool bf16, HostBufferPool* temps) {
       Tensor out = zeros(os);
-      const Exec ex{&cpu_backend(), &pool, bf16};
+      Exec ex{&cpu_backend(), &pool, bf16};
+      ex.buffers = temps;
       Status st;
-      if (transposed) {
+      if (k.transposed) {
         ConvTranspose2dArgs a;
         a.x = &x; a.w = &w; a.bias = &b; a.out = &out;
         a.stride_h = a.stride_w = 2; a.crop_top = a.crop_bottom = a.crop_left = a.crop_right = 2;
@@ -252,8 +260,9 @@ TEST_CASE("conv2d / conv_transpose2d with Exec::allow_bf16", "[dense][conv][bf16
       REQUIRE(st.ok());
       return out;
     };
-    const Tensor exact = run(two, false), fast1 = run(one, true), fast2 = run(two, true);
-    // Same bits for any thread count; close to f32: bf16 operands (8-bit mantissa) over up to 800 products.
+    const Tensor exact = run(two, false, nullptr), fast1 = run(one, true, nullptr), fast2 = run(two, true, &buffers);
+    // Same bits for any thread count and with pooled temporaries; close to f32: bf16 operands (8-bit
+    // mantissa) over up to 800 products.
     CHECK(std::memcmp(fast1.data<float>(), fast2.data<float>(), fast1.numel() * sizeof(float)) == 0);
     double max_err = 0, max_abs = 0;
     bool differs = false;
@@ -266,6 +275,7 @@ TEST_CASE("conv2d / conv_transpose2d with Exec::allow_bf16", "[dense][conv][bf16
     CHECK(differs);  // bf16 was really used
     CHECK(max_err < 0.02 * max_abs);
   }
+  CHECK(buffers.outstanding_blocks() == 0);
 }
 
 }  // namespace nmc::test

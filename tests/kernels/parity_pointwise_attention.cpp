@@ -113,3 +113,52 @@ TEST_CASE("attention validates its arguments", "[parity][pointwise][attention]")
     CHECK(pw::run(cfg, b).code() == StatusCode::kInvalidArgument);
   }
 }
+
+TEST_CASE("attention over key parts merged with lse equals attention over all keys",
+          "[parity][pointwise][attention]") {
+  std::mt19937 rng(22);
+  struct Split {
+    int64_t tq, tk, hq, hkv, q_offset;
+    std::vector<int64_t> cuts;  // part boundaries inside [0, tk]
+  };
+  const Split splits[] = {
+      {1, 300, 14, 2, 299, {0, 256, 300}},               // decode over two pages
+      {40, 300, 4, 2, 260, {0, 64, 128, 256, 300}},      // chunked prefill over pages
+      {20, 100, 2, 2, 80, {0, 90, 100}},                 // last part: every query sees some keys
+      {10, 64, 2, 1, -20, {0, 32, 64}},                  // rows that see no key in any part
+  };
+  for (const auto& sp : splits) {
+    Tensor q = random_tensor({1, sp.tq, sp.hq, 32}, DType::kF32, rng, -2, 2);
+    Tensor k = random_tensor({1, sp.tk, sp.hkv, 32}, DType::kF32, rng, -2, 2);
+    Tensor v = random_tensor({1, sp.tk, sp.hkv, 32}, DType::kF32, rng, -1, 1);
+    Tensor want = zeros({1, sp.tq, sp.hq, 32}), want_lse = zeros({1, sp.tq, sp.hq});
+    AttentionArgs all{&q, &k, &v, &want, 0.0f, MaskKind::kCausal, sp.q_offset, 0, 0, &want_lse};
+    REQUIRE(reference::attention({}, all).ok());
+    for (const auto& cfg : pw::configs()) {
+      INFO("tq " << sp.tq << " tk " << sp.tk << " parts " << sp.cuts.size() - 1 << " " << cfg.label);
+      Tensor out = random_tensor({1, sp.tq, sp.hq, 32}, DType::kF32, rng, 5, 6);
+      Tensor lse = random_tensor({1, sp.tq, sp.hq}, DType::kF32, rng, 5, 6);
+      for (size_t p = 0; p + 1 < sp.cuts.size(); ++p) {
+        const int64_t b = sp.cuts[p], n = sp.cuts[p + 1] - b;
+        Tensor kp = k.slice(1, b, b + n).value(), vp = v.slice(1, b, b + n).value();
+        AttentionArgs a{&q, &kp, &vp, &out, 0.0f, MaskKind::kCausal, sp.q_offset - b, 0, 0, &lse, p > 0};
+        REQUIRE(pw::run(cfg, a).ok());
+      }
+      std::string where;
+      CHECK(tolerance_ratio(out, want, 2e-5, 1e-4, &where) <= 1.0);
+      INFO(where);
+      for (int64_t i = 0; i < lse.numel(); ++i) {
+        const float w = want_lse.data<float>()[i], g = lse.data<float>()[i];
+        if (std::isinf(w)) {
+          REQUIRE(std::isinf(g));
+        } else {
+          REQUIRE(std::fabs(g - w) <= 1e-4f * (1.0f + std::fabs(w)));
+        }
+      }
+    }
+  }
+  // accumulate without lse is refused.
+  Tensor q = zeros({1, 2, 2, 8}), k = zeros({1, 2, 2, 8}), out = zeros({1, 2, 2, 8});
+  AttentionArgs bad{&q, &k, &k, &out, 0.0f, MaskKind::kNone, 0, 0, 0, nullptr, true};
+  CHECK(reference::attention({}, bad).code() == StatusCode::kInvalidArgument);
+}

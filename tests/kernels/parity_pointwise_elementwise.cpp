@@ -127,3 +127,38 @@ TEST_CASE("gdn and inverse gdn match the reference", "[parity][pointwise][gdn]")
     }
   }
 }
+
+TEST_CASE("gdn with Exec::allow_bf16 stays close to the reference", "[parity][pointwise][gdn][bf16]") {
+  if (!cpu_features().avx512bf16) {
+    WARN("no native bf16 on this CPU: allow_bf16 computes in f32, nothing to compare");
+    return;
+  }
+  std::mt19937 rng(14);
+  // Odd channel count (half-empty last pair), pixel counts around the 256-pixel block and vector tails.
+  for (const Shape& s : {Shape{1, 5, 3, 7}, Shape{2, 9, 17, 19}, Shape{1, 128, 13, 24}}) {
+    const int64_t c = s[1];
+    Tensor x = random_tensor(s, DType::kF32, rng, -3, 3);
+    Tensor beta = random_tensor({c}, DType::kF32, rng, 0.5f, 1.5f);
+    Tensor gamma = random_tensor({c, c}, DType::kF32, rng, 0.0f, 0.2f);
+    for (bool inverse : {false, true}) {
+      INFO(s.to_string() << (inverse ? " igdn" : " gdn"));
+      Tensor want = zeros(s);
+      REQUIRE(reference::gdn({}, {&x, &beta, &gamma, &want, inverse}).ok());
+      auto run = [&](int threads, bool in_place) {
+        Tensor xin = pw::clone(x);
+        Tensor out = in_place ? xin : zeros(s);
+        const Exec ex{&cpu_backend(), pw::pool_of(threads), true};
+        REQUIRE(ops::gdn(ex, GdnArgs{&xin, &beta, &gamma, &out, inverse}).ok());
+        return out;
+      };
+      const Tensor one = run(1, false), three = run(3, false), in_place = run(3, true);
+      // Same bits for any thread count and in place.
+      CHECK(std::memcmp(one.data<float>(), three.data<float>(), one.numel() * sizeof(float)) == 0);
+      CHECK(std::memcmp(one.data<float>(), in_place.data<float>(), one.numel() * sizeof(float)) == 0);
+      // Squares and gamma rounded to bf16 (relative error <= 2^-9 each, all terms non-negative), so the norm is
+      // within ~2^-8 relative and its square root within ~2^-9: 4e-3 relative leaves room for f32 sums.
+      CHECK(tolerance_ratio(one, want, 1e-6, 4e-3) <= 1.0);
+      CHECK(tolerance_ratio(one, want, 1e-6, 2e-6) > 1.0);  // bf16 was really used
+    }
+  }
+}

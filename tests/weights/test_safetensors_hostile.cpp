@@ -203,6 +203,29 @@ TEST_CASE("sizes and offsets must match the data area exactly", "[unit]") {
             .ok());
 }
 
+TEST_CASE("an accepted empty tensor with huge other dims loads", "[unit]") {
+  // Found by fuzzing: the header accepted the shape (its non-zero dims fit
+  // int64 in bytes) but loading the misaligned copy refused it as too large.
+  // Both header lengths put the data area at an odd and at an aligned offset.
+  for (const std::string pad : {"", "       "}) {
+    INFO("header padding " << pad.size());
+    auto f = SafetensorsFile::open_from_memory(test::raw_safetensors(
+        R"({"x":{"dtype":"F64","shape":[461168603685,771808,0],"data_offsets":[0,0]}})" + pad, {}));
+    REQUIRE(f.ok());
+    auto t = f->tensor("x");
+    REQUIRE(t.ok());
+    CHECK(t->shape() == Shape{461168603685, 771808, 0});
+    CHECK(t->nbytes() == 0);
+  }
+  // One more factor of the non-zero dims overflows int64 and is refused.
+  CHECK_FALSE(SafetensorsFile::open_from_memory(
+                  test::raw_safetensors(
+                      R"({"x":{"dtype":"F64","shape":[461168603685,771808,0,100],"data_offsets":[0,0]}})", {}))
+                  .ok());
+  CHECK(Tensor::zeros({461168603685, 771808, 0}, DType::kF64).ok());
+  CHECK_FALSE(Tensor::zeros({461168603685, 771808, 0, 100}, DType::kF64).ok());
+}
+
 TEST_CASE("error messages quote hostile names safely", "[unit]") {
   const auto bytes = test::raw_safetensors("{\"a\\u0001\\\"b" + std::string(200, 'z') +
                                            R"(":{"dtype":"Q","shape":[1],"data_offsets":[0,1]}})",

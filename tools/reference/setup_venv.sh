@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates the Python venv that the reference tests (ctest label `reference`, tests/reference) run with:
-# torch, numpy, safetensors and the real CompressAI with its C++ rANS extension (compressai.ans).
+# torch, numpy, safetensors, the real CompressAI with its C++ rANS extension (compressai.ans) and Hugging
+# Face tokenizers.
 #
 # Usage: bash tools/reference/setup_venv.sh [VENV_DIR]
 #   VENV_DIR defaults to build/reference-venv under the source root, which is where the build looks
@@ -18,7 +19,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 venv=${1:-$root/build/reference-venv}
 # The version the reference results in tests/reference/README.md were measured with.
 compressai_spec=${NMC_COMPRESSAI_SPEC:-compressai==1.2.8}
-check='import mpmath, numpy, safetensors.numpy, scipy, torch, compressai, compressai.ans'
+check='import mpmath, numpy, safetensors.numpy, scipy, torch, compressai, compressai.ans, tokenizers'
 
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -W ignore -c "$check" 2>/dev/null; then
   echo "reference venv ready: $venv/bin/python (nothing to do)"
@@ -32,5 +33,5 @@ fi
 echo "== creating $venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --upgrade pip
-"$venv/bin/python" -m pip install torch numpy safetensors "$compressai_spec"
+"$venv/bin/python" -m pip install torch numpy safetensors "$compressai_spec" tokenizers
 "$venv/bin/python" -W ignore -c "$check; print('reference venv ready: compressai', compressai.__version__, 'torch', torch.__version__)"

@@ -10,7 +10,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build pkg-config git ca-certificates \
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev \
-  libopencv-core-dev libopencv-imgproc-dev libpng-dev libssl-dev libjpeg-turbo-progs bc \
+  libopencv-dev libpng-dev libssl-dev libjpeg-turbo-progs bc \
+  libpcre2-dev libutf8proc-dev ocl-icd-opencl-dev opencl-headers \
   libboost-dev libboost-program-options-dev \
   catch2 libdnnl-dev nlohmann-json3-dev libbenchmark-dev \
   clang libclang-rt-14-dev >/dev/null

@@ -1,10 +1,18 @@
 #include "hyperprior_layers.h"
 
 #include "nmc/kernels/backend.h"
+#include "nmc/kernels/buffer_pool.h"
 
 namespace nmc::image {
 
 const Backend& exec_backend(const Exec& exec) { return exec.backend ? *exec.backend : cpu_backend(); }
+
+Result<Tensor> new_feature(const Exec& exec, const Shape& shape) {
+  if (!exec.buffers || exec_backend(exec).device() != Device::kCpu) return exec_backend(exec).zeros(shape, DType::kF32);
+  // Not zeroed: every caller overwrites all of it, and a 50 MB memset per layer is measurable.
+  const HostAllocator pooled = exec.buffers->allocator();
+  return Tensor::uninitialized(shape, DType::kF32, &pooled);
+}
 
 Result<Tensor> run_conv(const Exec& exec, const ConvLayer& layer, const Tensor& x) {
   const int64_t h = x.dim(2), w = x.dim(3), pad = layer.kernel / 2;
@@ -18,7 +26,7 @@ Result<Tensor> run_conv(const Exec& exec, const ConvLayer& layer, const Tensor& 
     oh = (h + 2 * pad - layer.kernel) / layer.stride + 1;
     ow = (w + 2 * pad - layer.kernel) / layer.stride + 1;
   }
-  NMC_ASSIGN_OR_RETURN(Tensor out, exec_backend(exec).zeros(Shape{1, c_out, oh, ow}, DType::kF32));
+  NMC_ASSIGN_OR_RETURN(Tensor out, new_feature(exec, Shape{1, c_out, oh, ow}));
   const int p = static_cast<int>(pad);
   if (layer.transposed) {
     ConvTranspose2dArgs a;
@@ -43,16 +51,14 @@ Result<Tensor> run_conv(const Exec& exec, const ConvLayer& layer, const Tensor& 
   return out;
 }
 
-Result<Tensor> run_gdn(const Exec& exec, const GdnLayer& layer, const Tensor& x) {
-  NMC_ASSIGN_OR_RETURN(Tensor out, exec_backend(exec).zeros(x.shape(), DType::kF32));
+Status run_gdn(const Exec& exec, const GdnLayer& layer, Tensor& x) {
   GdnArgs a;
   a.x = &x;
   a.beta = &layer.beta;
   a.gamma = &layer.gamma;
-  a.out = &out;
+  a.out = &x;
   a.inverse = layer.inverse;
-  NMC_RETURN_IF_ERROR(ops::gdn(exec, a));
-  return out;
+  return ops::gdn(exec, a);
 }
 
 Status run_unary(const Exec& exec, UnaryKind kind, float alpha, Tensor& x) {

@@ -74,8 +74,8 @@ Result<Tensor> HyperpriorModel::analysis(const Exec& exec, const Tensor& x) cons
   const HyperpriorWeights& w = *weights_;
   NMC_ASSIGN_OR_RETURN(Tensor t, run_conv(exec, w.g_a[0], x));
   for (int i = 0; i < 3; ++i) {
-    NMC_ASSIGN_OR_RETURN(Tensor g, run_gdn(exec, w.g_a_gdn[i], t));
-    NMC_ASSIGN_OR_RETURN(t, run_conv(exec, w.g_a[i + 1], g));
+    NMC_RETURN_IF_ERROR(run_gdn(exec, w.g_a_gdn[i], t));
+    NMC_ASSIGN_OR_RETURN(t, run_conv(exec, w.g_a[i + 1], t));
   }
   return t;
 }
@@ -138,8 +138,8 @@ Result<Tensor> HyperpriorModel::synthesis(const Exec& exec, const Tensor& y_hat)
   const HyperpriorWeights& w = *weights_;
   NMC_ASSIGN_OR_RETURN(Tensor t, run_conv(exec, w.g_s[0], y_hat));
   for (int i = 0; i < 3; ++i) {
-    NMC_ASSIGN_OR_RETURN(Tensor g, run_gdn(exec, w.g_s_igdn[i], t));
-    NMC_ASSIGN_OR_RETURN(t, run_conv(exec, w.g_s[i + 1], g));
+    NMC_RETURN_IF_ERROR(run_gdn(exec, w.g_s_igdn[i], t));
+    NMC_ASSIGN_OR_RETURN(t, run_conv(exec, w.g_s[i + 1], t));
   }
   NMC_RETURN_IF_ERROR(run_clamp(exec, 0.0f, 1.0f, t));
   return t;

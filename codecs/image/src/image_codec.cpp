@@ -14,6 +14,7 @@
 #include "nmc/codecs/image/hyperprior_model.h"
 #include "nmc/codecs/image/int_hyper_synthesis.h"
 #include "nmc/codecs/image/padding.h"
+#include "nmc/kernels/buffer_pool.h"
 #include "nmc/kernels/json_file.h"
 #include "nmc/kernels/safetensors.h"
 
@@ -24,9 +25,16 @@ struct ImageCodecState {
   SafetensorsFile file;
   HyperpriorModel model;
   std::optional<IntHyperSynthesis> int_h_s;  // absent: float probability path only
+  // Large temporaries of the transforms, reused across calls (see kRetainedBufferBytes).
+  std::shared_ptr<HostBufferPool> buffers;
 };
 
 namespace {
+
+// Memory the codec keeps between calls for its transforms' temporaries: enough
+// for a 768x512 image at N=128 without page faults on the next call; larger
+// images reuse part of it. Freed with the codec.
+constexpr size_t kRetainedBufferBytes = size_t{256} << 20;
 
 // SHA-256 of `bytes` (OpenSSL's EVP digest).
 Result<std::array<uint8_t, 32>> sha256(std::span<const uint8_t> bytes) {
@@ -150,10 +158,13 @@ Result<YParams> y_params(const ImageCodecState& s, const Exec& exec, const Tenso
 
 const Tensor* means_of(const YParams& p) { return p.means.defined() ? &p.means : nullptr; }
 
-// g_a and g_s decide no probability (the encoder quantizes y, the decoder only
-// produces pixels), so they may use bf16 convolutions unless exact float32 is asked for.
-Exec transform_exec(const Exec& exec, bool exact) {
+// g_a, h_a and g_s decide no probability (the encoder quantizes y and z and sends
+// them; the decoder only produces pixels), so they may use bf16 convolutions and
+// GDN unless exact float32 is asked for.
+// The codec's buffer pool serves their temporaries unless the caller brought one.
+Exec transform_exec(const ImageCodecState& s, const Exec& exec, bool exact) {
   Exec e = exec;
+  if (!e.buffers) e.buffers = s.buffers.get();
   e.allow_bf16 = !exact;
   return e;
 }
@@ -162,6 +173,7 @@ Exec transform_exec(const Exec& exec, bool exact) {
 
 Result<ImageCodec> ImageCodec::open(const std::string& folder) {
   auto state = std::make_shared<ImageCodecState>();
+  state->buffers = std::make_shared<HostBufferPool>(kRetainedBufferBytes);
   NMC_ASSIGN_OR_RETURN(state->info, read_config(folder));
   const std::string weights = folder + "/model.safetensors";
   NMC_ASSIGN_OR_RETURN(state->file, SafetensorsFile::open(weights));
@@ -197,9 +209,10 @@ Result<std::vector<uint8_t>> ImageCodec::encode(const Exec& exec, const ImageVie
   NMC_ASSIGN_OR_RETURN(Padding pad, padding_for(image.height, image.width));
   NMC_ASSIGN_OR_RETURN(Tensor x_padded, pad_image(x, pad));
   x = Tensor();
-  NMC_ASSIGN_OR_RETURN(Tensor y, s.model.analysis(transform_exec(exec, options.exact_transforms), x_padded));
+  const Exec transforms = transform_exec(s, exec, options.exact_transforms);
+  NMC_ASSIGN_OR_RETURN(Tensor y, s.model.analysis(transforms, x_padded));
   x_padded = Tensor();
-  NMC_ASSIGN_OR_RETURN(Tensor z, s.model.hyper_analysis(exec, y));
+  NMC_ASSIGN_OR_RETURN(Tensor z, s.model.hyper_analysis(transforms, y));
   NMC_ASSIGN_OR_RETURN(QuantizedLatent zq, s.model.quantize_z(z));
   NMC_ASSIGN_OR_RETURN(std::vector<uint8_t> z_bytes, s.model.compress_z(zq.symbols, options.lanes));
   NMC_ASSIGN_OR_RETURN(YParams p, y_params(s, exec, zq.symbols, path));
@@ -244,7 +257,7 @@ Result<DecodedImage> ImageCodec::decode(const Exec& exec, std::span<const uint8_
   NMC_ASSIGN_OR_RETURN(YParams p, y_params(s, exec, z_symbols, c.probability_path));
   NMC_ASSIGN_OR_RETURN(Tensor y_symbols, s.model.decompress_y(c.y, p.indexes, c.lanes));
   NMC_ASSIGN_OR_RETURN(Tensor y_hat, s.model.dequantize_y(y_symbols, means_of(p)));
-  NMC_ASSIGN_OR_RETURN(Tensor x_hat, s.model.synthesis(transform_exec(exec, options.exact_transforms), y_hat));
+  NMC_ASSIGN_OR_RETURN(Tensor x_hat, s.model.synthesis(transform_exec(s, exec, options.exact_transforms), y_hat));
   NMC_ASSIGN_OR_RETURN(Tensor cropped, crop_image(x_hat, pad));
   return to_interleaved(cropped, h.channels);
 }

@@ -2,7 +2,8 @@
 // register-tiled inner loops (portable C++, AVX2 and AVX-512BW vpmaddwd,
 // AVX-512 VNNI vpdpwssd). A tile is up to 16 output pixels of one phase row x 16 output
 // channels; each step multiplies one pair of input channels (a 32-bit word of
-// the channels-last input) with 16 pairs of weights.
+// the channels-last input) with 16 pairs of weights. On AVX-512, pairs of
+// output blocks share each input broadcast (tile_pair_avx512).
 #include "int_conv.h"
 
 #include <algorithm>
@@ -39,6 +40,7 @@ struct TileArgs {
   const int32_t* bias;            // 16 values
   int32_t* out;                   // first output pixel's 16 accumulators
   int64_t out_step;               // int32 elements between the tile's output pixels
+  int64_t block_weights;          // int16 elements from this block's weights to the next block's
 };
 
 template <int NP>
@@ -87,6 +89,53 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_avx512(const Ti
   for (int j = 0; j < NP; ++j) _mm512_storeu_si512(a.out + j * a.out_step, acc[j]);
 }
 
+// Two adjacent output blocks (32 channels) for up to 8 pixels: each broadcast
+// input pair feeds two multiplies, halving the loads per multiply of tile_avx512.
+template <int NP, bool kVnni>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void tile_pair_avx512_group(const TileArgs& a, int j0) {
+  __m512i acc0[NP], acc1[NP];
+  const __m512i bias0 = _mm512_loadu_si512(a.bias), bias1 = _mm512_loadu_si512(a.bias + kBlock);
+#pragma GCC unroll 8
+  for (int j = 0; j < NP; ++j) {
+    acc0[j] = bias0;
+    acc1[j] = bias1;
+  }
+  const int16_t* w = a.weights;
+  for (int t = 0; t < a.taps; ++t) {
+    const int16_t* row = a.tap_rows[t] + j0 * a.pixel_step;
+    for (int64_t c2 = 0; c2 < a.c_pairs; ++c2, w += 2 * kBlock) {
+      const __m512i w0 = _mm512_loadu_si512(w), w1 = _mm512_loadu_si512(w + a.block_weights);
+      const int16_t* px = row + 2 * c2;
+#pragma GCC unroll 8
+      for (int j = 0; j < NP; ++j) {
+        const __m512i xv = _mm512_set1_epi32(load_pair(px + j * a.pixel_step));
+        if constexpr (kVnni) {
+          acc0[j] = _mm512_dpwssd_epi32(acc0[j], xv, w0);
+          acc1[j] = _mm512_dpwssd_epi32(acc1[j], xv, w1);
+        } else {
+          acc0[j] = _mm512_add_epi32(acc0[j], _mm512_madd_epi16(xv, w0));
+          acc1[j] = _mm512_add_epi32(acc1[j], _mm512_madd_epi16(xv, w1));
+        }
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < NP; ++j) {
+    int32_t* o = a.out + (j0 + j) * a.out_step;
+    _mm512_storeu_si512(o, acc0[j]);
+    _mm512_storeu_si512(o + kBlock, acc1[j]);
+  }
+}
+
+template <int NP, bool kVnni>
+void tile_pair_avx512(const TileArgs& a) {
+  if constexpr (NP > 8) {
+    for (int g = 0; g < NP; g += 8) tile_pair_avx512_group<8, kVnni>(a, g);
+  } else {
+    tile_pair_avx512_group<NP, kVnni>(a, 0);
+  }
+}
+
 // AVX2: the 16 channels as two 8-lane halves; groups of at most 4 pixels keep
 // the 8 accumulators and 2 weight vectors in the 16 ymm registers.
 template <int NP>
@@ -132,7 +181,8 @@ void tile_avx2(const TileArgs& a) {
 using TileFn = void (*)(const TileArgs&);
 
 struct TileSet {
-  TileFn fn[5];  // 16, 8, 4, 2, 1 pixels
+  TileFn fn[5];                  // 16, 8, 4, 2, 1 pixels
+  TileFn pair[5] = {};           // the same for two adjacent output blocks (null: none)
 };
 
 TileSet portable_tiles() {
@@ -150,10 +200,14 @@ TileSet select_tiles(IntConvPath path) {
   switch (path) {
     case IntConvPath::kAvx512Vnni:
       return {{tile_avx512<16, true>, tile_avx512<8, true>, tile_avx512<4, true>, tile_avx512<2, true>,
-               tile_avx512<1, true>}};
+               tile_avx512<1, true>},
+              {tile_pair_avx512<16, true>, tile_pair_avx512<8, true>, tile_pair_avx512<4, true>,
+               tile_pair_avx512<2, true>, tile_pair_avx512<1, true>}};
     case IntConvPath::kAvx512:
       return {{tile_avx512<16, false>, tile_avx512<8, false>, tile_avx512<4, false>, tile_avx512<2, false>,
-               tile_avx512<1, false>}};
+               tile_avx512<1, false>},
+              {tile_pair_avx512<16, false>, tile_pair_avx512<8, false>, tile_pair_avx512<4, false>,
+               tile_pair_avx512<2, false>, tile_pair_avx512<1, false>}};
     case IntConvPath::kAvx2:
       return {{tile_avx2<16>, tile_avx2<8>, tile_avx2<4>, tile_avx2<2>, tile_avx2<1>}};
     default:
@@ -304,9 +358,10 @@ Status IntConv::run(const I16Image& x, std::vector<int32_t>& out, ThreadPool* po
           rows[static_cast<size_t>(t)] = x.pixel(a + ph.taps[static_cast<size_t>(t)].dy,
                                                  x0 + ph.taps[static_cast<size_t>(t)].dx);
         int32_t* out_px = out.data() + ((a * stride + ph.ry) * w_out + x0 * stride + ph.rx) * c_out_pad_;
-        for (int64_t ob = 0; ob < blocks; ++ob) {
+        const int64_t block_weights = taps * c_pairs * 2 * kBlock;
+        for (int64_t ob = 0; ob < blocks;) {
           TileArgs args;
-          args.weights = packed_.data() + ph.weight_offset + ob * taps * c_pairs * 2 * kBlock;
+          args.weights = packed_.data() + ph.weight_offset + ob * block_weights;
           args.tap_rows = rows.data();
           args.taps = static_cast<int>(taps);
           args.c_pairs = c_pairs;
@@ -314,7 +369,14 @@ Status IntConv::run(const I16Image& x, std::vector<int32_t>& out, ThreadPool* po
           args.bias = bias_.data() + ob * kBlock;
           args.out = out_px + ob * kBlock;
           args.out_step = stride * c_out_pad_;
-          tiles.fn[which](args);
+          args.block_weights = block_weights;
+          if (tiles.pair[which] && ob + 2 <= blocks) {
+            tiles.pair[which](args);
+            ob += 2;
+          } else {
+            tiles.fn[which](args);
+            ++ob;
+          }
         }
         x0 += np;
       }

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <new>
 #include <sstream>
 #include <vector>
@@ -59,25 +60,42 @@ Shape contiguous_strides(const Shape& shape) {
   return s;
 }
 
+// Byte size of a contiguous tensor; false when a dim is negative, the size
+// exceeds kMaxTensorBytes, or (for an empty tensor) the product of the non-zero
+// dims in bytes overflows int64 (strides are computed from it). The rule
+// matches what the safetensors header parser accepts.
 static bool checked_bytes(const Shape& shape, DType dtype, size_t* bytes) {
-  size_t n = dtype_size(dtype);
+  constexpr auto kMaxStride = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  uint64_t n = dtype_size(dtype);
+  bool empty = false;
   for (int i = 0; i < shape.rank; ++i) {
     if (shape[i] < 0) return false;
-    const auto dim = static_cast<size_t>(shape[i]);
-    if (dim != 0 && n > kMaxTensorBytes / dim) return false;
-    n *= dim;
+    if (shape[i] == 0) {
+      empty = true;
+      continue;
+    }
+    if (__builtin_mul_overflow(n, static_cast<uint64_t>(shape[i]), &n) || n > kMaxStride) return false;
   }
-  *bytes = n;
-  return n <= kMaxTensorBytes;
+  *bytes = empty ? 0 : static_cast<size_t>(n);
+  return *bytes <= kMaxTensorBytes;
 }
 
+// Bytes allocated for `bytes` of tensor data: whole 64-byte lines, at least one.
+static size_t padded_bytes(size_t bytes) { return bytes == 0 ? 64 : (bytes + 63) / 64 * 64; }
+
 Result<Tensor> Tensor::zeros(const Shape& shape, DType dtype, const HostAllocator* alloc) {
+  NMC_ASSIGN_OR_RETURN(Tensor t, uninitialized(shape, dtype, alloc));
+  std::memset(t.storage_->data, 0, padded_bytes(t.storage_->bytes));
+  return t;
+}
+
+Result<Tensor> Tensor::uninitialized(const Shape& shape, DType dtype, const HostAllocator* alloc) {
   size_t bytes = 0;
   if (!checked_bytes(shape, dtype, &bytes))
     return LimitExceeded("tensor " + shape.to_string() + " of " + dtype_name(dtype) +
                          " exceeds the allocation limit");
   auto st = std::make_shared<Storage>();
-  const size_t alloc_bytes = bytes == 0 ? 64 : (bytes + 63) / 64 * 64;
+  const size_t alloc_bytes = padded_bytes(bytes);
   if (alloc && alloc->alloc && alloc->free) {
     st->data = alloc->alloc(alloc->user, alloc_bytes, 64);
     HostAllocator a = *alloc;
@@ -90,7 +108,6 @@ Result<Tensor> Tensor::zeros(const Shape& shape, DType dtype, const HostAllocato
     st->release = nullptr;
     return OutOfMemory("cannot allocate " + std::to_string(bytes) + " bytes");
   }
-  std::memset(st->data, 0, alloc_bytes);
   st->bytes = bytes;
   st->device = Device::kCpu;
   return on_storage(std::move(st), 0, shape, dtype);

@@ -23,6 +23,8 @@ Status attention_with(const PointwiseKernels* k, const Exec& exec, const Attenti
   p.k = kt.data<float>();
   p.v = v.data<float>();
   p.out = o.data<float>();
+  p.lse = args.lse ? args.lse->data<float>() : nullptr;
+  p.accumulate = args.accumulate;
   p.q_sb = q.stride(0), p.q_st = q.stride(1), p.q_sh = q.stride(2);
   p.k_sb = kt.stride(0), p.k_st = kt.stride(1), p.k_sh = kt.stride(2);
   p.v_sb = v.stride(0), p.v_st = v.stride(1), p.v_sh = v.stride(2);

@@ -14,6 +14,7 @@
 // Tiles outside the union of the rows' visible intervals are never touched.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "cpu/cpu_math.h"
@@ -223,15 +224,30 @@ void attention_item_kernel(const AttentionProblem& p, int64_t item, float* scrat
     }
   }
 
-  // out = O / l; rows that saw no key are zeros.
+  // out = O / l (rows that saw no key are zeros), or merged into the previous
+  // parts' result (accumulate); lse = ln(2) * (m + log2(l)) in natural units.
   for (int64_t r = 0; r < nrows; ++r) {
     const int64_t qi = r / g, h = kvh * g + r % g;
     float* orow = p.out + b * p.o_sb + (i0 + qi) * p.o_st + h * p.o_sh;
-    const F inv = V::set1(l[r] > 0.0f ? 1.0f / l[r] : 0.0f);
+    const double part_lse = l[r] > 0.0f ? 0.6931471805599453 * (m[r] + std::log2(static_cast<double>(l[r])))
+                                        : -__builtin_inf();
+    float* lse = p.lse ? p.lse + (b * p.tq + i0 + qi) * p.hq + h : nullptr;
+    const pointwise::AttentionMerge mg =
+        p.accumulate ? pointwise::attention_merge(*lse, part_lse) : pointwise::AttentionMerge{0.0, 1.0, part_lse};
+    if (lse) *lse = static_cast<float>(mg.lse);
+    const F take = V::set1(l[r] > 0.0f ? static_cast<float>(mg.take / l[r]) : 0.0f);
     const float* src = o + r * ldo;
     int64_t c = 0;
-    for (; c + V::W <= dv; c += V::W) V::store(orow + c, V::mul(V::load(src + c), inv));
-    if (c < dv) V::store_n(orow + c, V::mul(V::load(src + c), inv), dv - c);
+    if (mg.keep == 0.0) {
+      for (; c + V::W <= dv; c += V::W) V::store(orow + c, V::mul(V::load(src + c), take));
+      if (c < dv) V::store_n(orow + c, V::mul(V::load(src + c), take), dv - c);
+    } else {
+      const F keep = V::set1(static_cast<float>(mg.keep));
+      for (; c + V::W <= dv; c += V::W)
+        V::store(orow + c, V::fma(V::load(orow + c), keep, V::mul(V::load(src + c), take)));
+      if (c < dv)
+        V::store_n(orow + c, V::fma(V::load_n(orow + c, dv - c), keep, V::mul(V::load(src + c), take)), dv - c);
+    }
   }
 }
 

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "cpu_dense_dnnl.h"
@@ -118,10 +120,10 @@ ConvPrims build(const ConvProblem& p) {
     r.scratch = pd.scratchpad_desc();
     r.prim = dnnl::convolution_forward(pd);
   } else {
-    auto d = p.bias ? dnnl::deconvolution_forward::desc(kind, dnnl::algorithm::deconvolution_direct, src_any,
-                                                        wei_any, r.bias_md, dst_any, strides, dilates, pl, pr)
-                    : dnnl::deconvolution_forward::desc(kind, dnnl::algorithm::deconvolution_direct, src_any,
-                                                        wei_any, dst_any, strides, dilates, pl, pr);
+    // No bias here: oneDNN 2.x adds a deconvolution's bias in plain C++ after its JIT kernel, which took
+    // ~20 % of the op; add_bias() does it afterwards.
+    dnnl::deconvolution_forward::desc d(kind, dnnl::algorithm::deconvolution_direct, src_any, wei_any, dst_any,
+                                        strides, dilates, pl, pr);
     dnnl::deconvolution_forward::primitive_desc pd(d, attr, eng);
     r.src_prim = pd.src_desc();
     r.wei_prim = pd.weights_desc();
@@ -170,13 +172,16 @@ struct GemmPrim {
 };
 
 // c[m, n] = sum_k a[m, k] b[k, n]: b and c row-major, a row-major or (a_transposed) stored as [k, m].
-void gemm(int nthr, int64_t m, int64_t k, int64_t n, const float* a, bool a_transposed, const float* b, float* c) {
+// bf16: a and b hold bf16 values (uint16_t), c is f32.
+void gemm(const Exec& exec, int nthr, int64_t m, int64_t k, int64_t n, const void* a, bool a_transposed,
+          const void* b, float* c, bool bf16 = false) {
   dnnl_util::Key key("conv_gemm");
-  key.add(nthr).add(m).add(k).add(n).add(a_transposed);
+  key.add(nthr).add(m).add(k).add(n).add(a_transposed).add(bf16);
   auto g = dnnl_util::cached<GemmPrim>(key.str(), [&] {
     GemmPrim r;
-    r.a = a_transposed ? dnnl::memory::desc({m, k}, dt::f32, dims{1, m}) : dnnl::memory::desc({m, k}, dt::f32, tag::ab);
-    r.b = dnnl::memory::desc({k, n}, dt::f32, tag::ab);
+    const dt in = bf16 ? dt::bf16 : dt::f32;
+    r.a = a_transposed ? dnnl::memory::desc({m, k}, in, dims{1, m}) : dnnl::memory::desc({m, k}, in, tag::ab);
+    r.b = dnnl::memory::desc({k, n}, in, tag::ab);
     r.c = dnnl::memory::desc({m, n}, dt::f32, tag::ab);
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(r.a, r.b, r.c), dnnl_util::user_scratchpad_attr(),
                                     dnnl_util::engine());
@@ -186,55 +191,99 @@ void gemm(int nthr, int64_t m, int64_t k, int64_t n, const float* a, bool a_tran
   });
   const auto& eng = dnnl_util::engine();
   dnnl_util::execute(g->prim, g->scratch,
-                     {{DNNL_ARG_SRC, dnnl::memory(g->a, eng, const_cast<float*>(a))},
-                      {DNNL_ARG_WEIGHTS, dnnl::memory(g->b, eng, const_cast<float*>(b))},
-                      {DNNL_ARG_DST, dnnl::memory(g->c, eng, c)}});
+                     {{DNNL_ARG_SRC, dnnl::memory(g->a, eng, const_cast<void*>(a))},
+                      {DNNL_ARG_WEIGHTS, dnnl::memory(g->b, eng, const_cast<void*>(b))},
+                      {DNNL_ARG_DST, dnnl::memory(g->c, eng, c)}},
+                     exec.buffers);
+}
+
+// Bytes of the column buffer conv_as_gemm / deconv_as_gemm need (the conv's columns are bf16 with p.bf16).
+int64_t gemm_column_bytes(const ConvProblem& p) {
+  if (p.transposed) return p.o * p.k[0] * p.k[1] * p.in[0] * p.in[1] * int64_t{sizeof(float)};
+  return p.c * p.k[0] * p.k[1] * p.out[0] * p.out[1] * (p.bf16 ? int64_t{2} : int64_t{sizeof(float)});
+}
+
+template <class T>
+T column_value(float v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return v;
+  } else {
+    return f32_to_bf16(v);
+  }
+}
+
+// cols[r, q] = x[c, oy * s - pad + ky, ox * s - pad + kx] (0 outside), r = (c, ky, kx), q = (oy, ox).
+template <class T>
+void im2col(const Exec& exec, const ConvProblem& p, const float* x, T* cols) {
+  const int64_t kh = p.k[0], kw = p.k[1], ih = p.in[0], iw = p.in[1], oh = p.out[0], ow = p.out[1];
+  const int64_t rows = p.c * kh * kw, plane = oh * ow;
+  parallel_for(exec.pool, rows, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t c = r / (kh * kw), ky = r / kw % kh, kx = r % kw;
+      T* dst = cols + r * plane;
+      // Output columns whose tap stays inside the row: 0 <= ox * s - pad + kx < iw.
+      const int64_t s1 = p.stride[1], shift = kx - p.pad_l[1];
+      const int64_t ox0 = std::min(ow, shift >= 0 ? int64_t{0} : (-shift + s1 - 1) / s1);
+      const int64_t ox1 = std::max(ox0, std::min(ow, shift >= iw ? int64_t{0} : (iw - 1 - shift) / s1 + 1));
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const int64_t iy = oy * p.stride[0] - p.pad_l[0] + ky;
+        T* d = dst + oy * ow;
+        if (iy < 0 || iy >= ih) {
+          std::fill(d, d + ow, T{});
+          continue;
+        }
+        const float* src = x + (c * ih + iy) * iw;
+        std::fill(d, d + ox0, T{});
+        for (int64_t ox = ox0; ox < ox1; ++ox) d[ox] = column_value<T>(src[ox * s1 + shift]);
+        std::fill(d + ox1, d + ow, T{});
+      }
+    }
+  });
+}
+
+// y[n, o, ...] += bias[o] over the output planes.
+void add_bias(const Exec& exec, const ConvProblem& p) {
+  int64_t plane = 1;
+  for (int i = 0; i < p.sp; ++i) plane *= p.out[i];
+  parallel_for(exec.pool, p.n * p.o, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float b = p.bias[r % p.o];
+      float* y = p.y + r * plane;
+      for (int64_t q = 0; q < plane; ++q) y[q] += b;
+    }
+  });
 }
 
 // Conv: out[o, q] = bias[o] + sum_r w[o, r] cols[r, q], r = (c, ky, kx), q = output pixel.
-void conv_as_gemm(const Exec& exec, int nthr, const ConvProblem& p, std::vector<float>& cols) {
-  const int64_t kh = p.k[0], kw = p.k[1], ih = p.in[0], iw = p.in[1], oh = p.out[0], ow = p.out[1];
-  const int64_t rows = p.c * kh * kw, plane = oh * ow;
-  cols.resize(static_cast<size_t>(rows * plane));
-  for (int64_t b = 0; b < p.n; ++b) {
-    const float* x = p.x + b * p.c * ih * iw;
-    parallel_for(exec.pool, rows, 1, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t c = r / (kh * kw), ky = r / kw % kh, kx = r % kw;
-        float* dst = cols.data() + r * plane;
-        for (int64_t oy = 0; oy < oh; ++oy) {
-          const int64_t iy = oy * p.stride[0] - p.pad_l[0] + ky;
-          float* d = dst + oy * ow;
-          if (iy < 0 || iy >= ih) {
-            std::fill(d, d + ow, 0.0f);
-            continue;
-          }
-          const float* src = x + (c * ih + iy) * iw;
-          for (int64_t ox = 0; ox < ow; ++ox) {
-            const int64_t ix = ox * p.stride[1] - p.pad_l[1] + kx;
-            d[ox] = ix >= 0 && ix < iw ? src[ix] : 0.0f;
-          }
-        }
-      }
-    });
-    float* y = p.y + b * p.o * plane;
-    gemm(nthr, p.o, rows, plane, p.w, false, cols.data(), y);
-    if (p.bias)
-      parallel_for(exec.pool, p.o, 1, [&](int64_t o0, int64_t o1) {
-        for (int64_t o = o0; o < o1; ++o)
-          for (int64_t q = 0; q < plane; ++q) y[o * plane + q] += p.bias[o];
-      });
+// With p.bf16 the columns and weights are rounded to bf16 (f32 products and sums).
+void conv_as_gemm(const Exec& exec, int nthr, const ConvProblem& p, void* cols) {
+  const int64_t rows = p.c * p.k[0] * p.k[1], plane = p.out[0] * p.out[1];
+  std::vector<uint16_t> w16;
+  if (p.bf16) {
+    w16.resize(static_cast<size_t>(p.o * rows));
+    for (size_t i = 0; i < w16.size(); ++i) w16[i] = f32_to_bf16(p.w[i]);
   }
+  for (int64_t b = 0; b < p.n; ++b) {
+    const float* x = p.x + b * p.c * p.in[0] * p.in[1];
+    float* y = p.y + b * p.o * plane;
+    if (p.bf16) {
+      im2col(exec, p, x, static_cast<uint16_t*>(cols));
+      gemm(exec, nthr, p.o, rows, plane, w16.data(), false, cols, y, true);
+    } else {
+      im2col(exec, p, x, static_cast<float*>(cols));
+      gemm(exec, nthr, p.o, rows, plane, p.w, false, cols, y);
+    }
+  }
+  if (p.bias) add_bias(exec, p);
 }
 
 // Transposed conv: cols[r, q] = sum_c w[c, r] x[c, q] with r = (o, ky, kx), q = input pixel, then each
 // output element gathers bias[o] + its (ky, kx) contributions in a fixed order (col2im).
-void deconv_as_gemm(const Exec& exec, int nthr, const ConvProblem& p, std::vector<float>& cols) {
+void deconv_as_gemm(const Exec& exec, int nthr, const ConvProblem& p, float* cols) {  // f32 only
   const int64_t kh = p.k[0], kw = p.k[1], ih = p.in[0], iw = p.in[1], oh = p.out[0], ow = p.out[1];
   const int64_t rows = p.o * kh * kw, in_plane = ih * iw;
-  cols.resize(static_cast<size_t>(rows * in_plane));
   for (int64_t b = 0; b < p.n; ++b) {
-    gemm(nthr, rows, p.c, in_plane, p.w, true, p.x + b * p.c * in_plane, cols.data());
+    gemm(exec, nthr, rows, p.c, in_plane, p.w, true, p.x + b * p.c * in_plane, cols);
     float* y = p.y + b * p.o * oh * ow;
     parallel_for(exec.pool, p.o * oh, 1, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
@@ -250,7 +299,7 @@ void deconv_as_gemm(const Exec& exec, int nthr, const ConvProblem& p, std::vecto
             const int64_t s1 = p.stride[1], shift = kx - p.pad_l[1];
             const int64_t ix0 = shift >= 0 ? 0 : (-shift + s1 - 1) / s1;
             const int64_t ix1 = std::min(iw, (ow - 1 - shift) / s1 + 1);  // exclusive
-            const float* src = cols.data() + ((o * kh + ky) * kw + kx) * in_plane + iy * iw;
+            const float* src = cols + ((o * kh + ky) * kw + kx) * in_plane + iy * iw;
             for (int64_t ix = ix0; ix < ix1; ++ix) out[ix * s1 + shift] += src[ix];
           }
         }
@@ -265,11 +314,11 @@ Status run(const Exec& exec, const char* op, ConvProblem p) {
   if (gemm_applicable(p)) {
     try {
       const dnnl_util::ScopedOmpThreads omp_threads(nthr);
-      std::vector<float> cols;
+      const dnnl_util::TempBuffer cols(exec.buffers, static_cast<size_t>(gemm_column_bytes(p)));
       if (p.transposed) {
-        deconv_as_gemm(exec, nthr, p, cols);
+        deconv_as_gemm(exec, nthr, p, cols.floats());
       } else {
-        conv_as_gemm(exec, nthr, p, cols);
+        conv_as_gemm(exec, nthr, p, cols.data());
       }
       return Status::Ok();
     } catch (const dnnl::error& e) {
@@ -290,19 +339,22 @@ Status run(const Exec& exec, const char* op, ConvProblem p) {
     const dnnl::memory wei_u(prims->wei_user, eng, const_cast<float*>(p.w));
     const dnnl::memory dst_u(prims->dst_user, eng, p.y);
     dnnl::memory src = src_u, wei = wei_u, dst = dst_u;
+    std::optional<dnnl_util::TempMemory> src_t, wei_t, dst_t;  // oneDNN's layouts, from exec.buffers
     if (prims->reorder_src) {
-      src = dnnl::memory(prims->src_prim, eng);
+      src = src_t.emplace(exec.buffers, prims->src_prim).get();
       run_reorder(prims->src_r, src_u, src);
     }
     if (prims->reorder_wei) {
-      wei = dnnl::memory(prims->wei_prim, eng);
+      wei = wei_t.emplace(exec.buffers, prims->wei_prim).get();
       run_reorder(prims->wei_r, wei_u, wei);
     }
-    if (prims->reorder_dst) dst = dnnl::memory(prims->dst_prim, eng);
+    if (prims->reorder_dst) dst = dst_t.emplace(exec.buffers, prims->dst_prim).get();
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}};
-    if (p.bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(prims->bias_md, eng, const_cast<float*>(p.bias)));
-    dnnl_util::execute(prims->prim, prims->scratch, std::move(args));
+    if (p.bias && !p.transposed)
+      args.emplace(DNNL_ARG_BIAS, dnnl::memory(prims->bias_md, eng, const_cast<float*>(p.bias)));
+    dnnl_util::execute(prims->prim, prims->scratch, std::move(args), exec.buffers);
     if (prims->reorder_dst) run_reorder(prims->dst_r, dst, dst_u);
+    if (p.bias && p.transposed) add_bias(exec, p);
   } catch (const dnnl::error& e) {
     return Unsupported(std::string("cpu ") + op + ": oneDNN: " + e.what());
   } catch (const std::bad_alloc&) {

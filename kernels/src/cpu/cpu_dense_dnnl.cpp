@@ -1,6 +1,9 @@
 #include "cpu_dense_dnnl.h"
 
+#include <cstdlib>
 #include <mutex>
+#include <new>
+#include <optional>
 #include <omp.h>
 
 #include "nmc/kernels/thread_pool.h"
@@ -47,10 +50,28 @@ dnnl::primitive_attr user_scratchpad_attr() {
   return attr;
 }
 
+TempBuffer::TempBuffer(HostBufferPool* pool, size_t bytes) : pool_(pool) {
+  const size_t n = bytes == 0 ? 1 : bytes;
+  p_ = pool ? pool->acquire(n) : std::aligned_alloc(HostBufferPool::kAlignment, (n + 63) / 64 * 64);
+  if (!p_) throw std::bad_alloc();
+}
+
+TempBuffer::~TempBuffer() {
+  if (pool_) {
+    pool_->release(p_);
+  } else {
+    std::free(p_);
+  }
+}
+
 void execute(const dnnl::primitive& prim, const dnnl::memory::desc& scratchpad,
-             std::unordered_map<int, dnnl::memory> args) {
+             std::unordered_map<int, dnnl::memory> args, HostBufferPool* pool) {
   dnnl::stream s(engine());
-  if (scratchpad.get_size() > 0) args.emplace(DNNL_ARG_SCRATCHPAD, dnnl::memory(scratchpad, engine()));
+  std::optional<TempMemory> scratch;
+  if (scratchpad.get_size() > 0) {
+    scratch.emplace(pool, scratchpad);
+    args.emplace(DNNL_ARG_SCRATCHPAD, scratch->get());
+  }
   prim.execute(s, args);
   s.wait();
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "nmc/kernels/buffer_pool.h"
 #include "nmc/kernels/ops.h"
 
 namespace nmc::cpu::dnnl_util {
@@ -62,10 +63,39 @@ std::shared_ptr<const T> cached(const std::string& key, Make make) {
       cached_any(key, [&]() -> std::shared_ptr<const void> { return std::make_shared<const T>(make()); }));
 }
 
+// A temporary host buffer of `bytes` bytes from `pool` (or plain allocation
+// without one), returned on destruction. Throws std::bad_alloc.
+class TempBuffer {
+ public:
+  TempBuffer(HostBufferPool* pool, size_t bytes);
+  ~TempBuffer();
+  TempBuffer(const TempBuffer&) = delete;
+  TempBuffer& operator=(const TempBuffer&) = delete;
+  void* data() const { return p_; }
+  float* floats() const { return static_cast<float*>(p_); }
+
+ private:
+  HostBufferPool* pool_;
+  void* p_;
+};
+
+// A oneDNN memory for `md` on a TempBuffer.
+class TempMemory {
+ public:
+  TempMemory(HostBufferPool* pool, const dnnl::memory::desc& md)
+      : buf_(pool, md.get_size()), mem_(md, engine(), buf_.data()) {}
+  const dnnl::memory& get() const { return mem_; }
+
+ private:
+  TempBuffer buf_;
+  dnnl::memory mem_;
+};
+
 // Executes `prim` on a fresh stream with its own scratchpad (primitives must be
-// created with scratchpad_mode::user) and waits for it.
+// created with scratchpad_mode::user; the scratchpad comes from `pool` when
+// given) and waits for it.
 void execute(const dnnl::primitive& prim, const dnnl::memory::desc& scratchpad,
-             std::unordered_map<int, dnnl::memory> args);
+             std::unordered_map<int, dnnl::memory> args, HostBufferPool* pool = nullptr);
 
 // Primitive attributes with a user-managed scratchpad (thread-safe reuse of
 // cached primitives).

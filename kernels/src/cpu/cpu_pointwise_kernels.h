@@ -20,6 +20,8 @@ struct AttentionProblem {
   const float* k = nullptr;
   const float* v = nullptr;
   float* out = nullptr;
+  float* lse = nullptr;     // [batch, tq, hq] contiguous, optional
+  bool accumulate = false;  // merge into out / lse (AttentionArgs::accumulate)
   int64_t q_sb = 0, q_st = 0, q_sh = 0;
   int64_t k_sb = 0, k_st = 0, k_sh = 0;
   int64_t v_sb = 0, v_st = 0, v_sh = 0;

@@ -3,7 +3,9 @@
 // kernels (cpu_pointwise_impl.h).
 #include <vector>
 
+#include "cpu/cpu_gdn_bf16.h"
 #include "cpu/cpu_pointwise_ops.h"
+#include "nmc/kernels/cpu_features.h"
 #include "nmc/kernels/thread_pool.h"
 #include "reference/ref_pointwise_validate.h"
 
@@ -86,18 +88,34 @@ Status gdn_with(const PointwiseKernels* k, const Exec& exec, const GdnArgs& args
   if (!k) return Unsupported(std::string("gdn: ") + kNoIsa);
   NMC_RETURN_IF_ERROR(pointwise::validate_gdn(args));
   constexpr int64_t kPixels = 256;  // pixels per task: c * kPixels floats of squares stay in L1/L2
+  static_assert(kPixels == kGdnBf16BlockPixels);
   const int64_t n = args.x->dim(0), c = args.x->dim(1), hw = args.x->dim(2) * args.x->dim(3);
   const int64_t blocks = (hw + kPixels - 1) / kPixels;
   const float* x = args.x->data<float>();
   float* y = args.out->data<float>();
+  // bf16 dot products (cpu_gdn_bf16.h) under Exec::allow_bf16 on the best ISA's table.
+  const bool bf16 = exec.allow_bf16 && k == pointwise_kernels() && cpu_features().avx512bf16;
+  const int64_t c_pairs = (c + 1) / 2;
+  std::vector<uint32_t> gamma_pairs;
+  if (bf16) {
+    gamma_pairs.resize(static_cast<size_t>(c * c_pairs));
+    gdn_bf16_pack_gamma(args.gamma->data<float>(), c, gamma_pairs.data());
+  }
   parallel_for(exec.pool, n * blocks, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> sq(static_cast<size_t>(c * kPixels));
+    // Squares of one block: f32 [c][kPixels], or bf16 channel pairs [c_pairs][kPixels].
+    std::vector<float> sq(static_cast<size_t>(bf16 ? 0 : c * kPixels));
+    std::vector<uint32_t> sq_pairs(static_cast<size_t>(bf16 ? c_pairs * kPixels : 0));
     for (int64_t t = b; t < e; ++t) {
       const int64_t img = t / blocks, p0 = (t % blocks) * kPixels;
       const int64_t np = hw - p0 < kPixels ? hw - p0 : kPixels;
       const int64_t off = img * c * hw + p0;
-      k->gdn(x + off, y + off, np, c, hw, args.beta->data<float>(), args.gamma->data<float>(), args.inverse,
-             sq.data());
+      if (bf16) {
+        gdn_bf16_block(x + off, y + off, np, c, hw, args.beta->data<float>(), gamma_pairs.data(), args.inverse,
+                       sq_pairs.data());
+      } else {
+        k->gdn(x + off, y + off, np, c, hw, args.beta->data<float>(), args.gamma->data<float>(), args.inverse,
+               sq.data());
+      }
     }
   });
   return Status::Ok();

@@ -41,7 +41,15 @@ Status attention(const Exec&, const AttentionArgs& args) {
           const float* vr = v.data<float>() + b * v.stride(0) + j * v.stride(1) + g * v.stride(2);
           for (int64_t c = 0; c < dv; ++c) acc[c] += p * vr[c];
         }
-        for (int64_t c = 0; c < dv; ++c) orow[c] = sum > 0 ? static_cast<float>(acc[c] / sum) : 0.0f;
+        const double part_lse = sum > 0 ? m + std::log(sum) : -INFINITY;
+        float* lse = args.lse ? args.lse->data<float>() + (b * tq + i) * hq + h : nullptr;
+        const pointwise::AttentionMerge mg =
+            args.accumulate ? pointwise::attention_merge(*lse, part_lse) : pointwise::AttentionMerge{0.0, 1.0, part_lse};
+        for (int64_t c = 0; c < dv; ++c) {
+          const double part = sum > 0 ? acc[c] / sum : 0.0;
+          orow[c] = static_cast<float>((mg.keep != 0.0 ? mg.keep * orow[c] : 0.0) + mg.take * part);
+        }
+        if (lse) *lse = static_cast<float>(mg.lse);
       }
     }
   }

@@ -176,6 +176,14 @@ Status validate_rope(const RopeArgs& a) {
   return Status::Ok();
 }
 
+AttentionMerge attention_merge(double prev_lse, double part_lse) {
+  if (part_lse == -INFINITY) return {1.0, 0.0, prev_lse};
+  if (prev_lse == -INFINITY) return {0.0, 1.0, part_lse};
+  const double m = prev_lse > part_lse ? prev_lse : part_lse;
+  const double wp = std::exp(prev_lse - m), wn = std::exp(part_lse - m), sum = wp + wn;
+  return {wp / sum, wn / sum, m + std::log(sum)};
+}
+
 Status validate_attention(const AttentionArgs& a) {
   NMC_RETURN_IF_ERROR(check_f32("attention", "q", a.q, false));
   NMC_RETURN_IF_ERROR(check_f32("attention", "k", a.k, false));
@@ -194,6 +202,12 @@ Status validate_attention(const AttentionArgs& a) {
   NMC_RETURN_IF_ERROR(check_shape("attention", "k", k, Shape{b, tk, hkv, d}));
   NMC_RETURN_IF_ERROR(check_shape("attention", "v", v, Shape{b, tk, hkv, v.dim(3)}));
   NMC_RETURN_IF_ERROR(check_shape("attention", "out", o, Shape{b, tq, hq, v.dim(3)}));
+  if (a.lse) {
+    NMC_RETURN_IF_ERROR(check_f32("attention", "lse", a.lse, true));
+    NMC_RETURN_IF_ERROR(check_shape("attention", "lse", *a.lse, Shape{b, tq, hq}));
+  } else if (a.accumulate) {
+    return InvalidArgument("attention: accumulate needs lse");
+  }
   if (hkv <= 0 || hq % hkv != 0)
     return InvalidArgument("attention: query heads (" + std::to_string(hq) + ") must be a multiple of kv heads (" +
                            std::to_string(hkv) + ")");

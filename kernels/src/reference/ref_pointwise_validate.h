@@ -37,6 +37,17 @@ struct KeyRange {
 };
 KeyRange visible_keys(const AttentionArgs& a, int64_t p, int64_t tk);
 
+// Weights for merging an attention row over one part of the keys (log-sum-exp
+// part_lse, normalised output) into the result over earlier parts (prev_lse):
+// merged = keep * previous + take * part, merged lse = lse. A part or a
+// previous result that saw no key has lse -inf and weight 0.
+struct AttentionMerge {
+  double keep = 0.0;
+  double take = 1.0;
+  double lse = 0.0;
+};
+AttentionMerge attention_merge(double prev_lse, double part_lse);
+
 // The rotary inverse frequency theta^(-2i/rotary_dim), in double.
 double rope_inv_freq(double theta, int64_t i, int64_t rotary_dim);
 

@@ -31,7 +31,9 @@ NMC_API int32_t nmc_image_codec_quality_count(void);
 
 /* Opens `model`: a shipped model's name (e.g. "nmc-image-q3") or a model folder
  * (a path holding model.safetensors and config.json). NMC_ERR_NOT_FOUND when
- * neither exists; NMC_ERR_INVALID_DATA for a damaged model. */
+ * neither exists; NMC_ERR_INVALID_DATA for a damaged model. An open codec keeps
+ * up to 256 MiB of transform buffers between calls (reused, so repeated calls do
+ * not fault fresh pages); nmc_image_codec_free releases them. */
 NMC_API nmc_status nmc_image_codec_open(nmc_context* ctx, const char* model, nmc_image_codec** out);
 /* Opens the shipped model of `quality` (1..nmc_image_codec_quality_count()). */
 NMC_API nmc_status nmc_image_codec_open_quality(nmc_context* ctx, int32_t quality, nmc_image_codec** out);
@@ -54,7 +56,10 @@ NMC_API nmc_status nmc_image_codec_get_info(const nmc_image_codec* codec, nmc_im
 typedef struct nmc_image_encode_settings {
   size_t struct_size; /* sizeof(nmc_image_encode_settings) */
   int32_t lanes;      /* rANS lanes 1, 4 or 8 (default 8; 1 = CompressAI's string format) */
-  uint8_t reserved[60];
+  int32_t exact_transforms; /* 1: analysis transforms in float32 throughout (CompressAI's exact
+                               latents); 0 (default): bf16 convolutions and GDN where the CPU has
+                               native bf16, ~2x faster. Probabilities are integer either way */
+  uint8_t reserved[56];
 } nmc_image_encode_settings;
 
 NMC_API void nmc_image_encode_default_settings(nmc_image_encode_settings* settings);
@@ -76,7 +81,9 @@ typedef struct nmc_image_decode_settings {
   int64_t max_pixels;     /* width * height bound; default 2^24. Decoding needs about 500 bytes per pixel
                              (N = 128): a service decoding untrusted streams should lower it */
   int32_t max_dimension;  /* width and height bound; default 16384 */
-  uint8_t reserved[60];
+  int32_t exact_transforms; /* 1: synthesis transform in float32 throughout; 0 (default): bf16 where
+                               the CPU has it (pixels may differ by a level between the two) */
+  uint8_t reserved[56];
 } nmc_image_decode_settings;
 
 NMC_API void nmc_image_decode_default_settings(nmc_image_decode_settings* settings);

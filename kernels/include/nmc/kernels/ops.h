@@ -24,19 +24,25 @@
 namespace nmc {
 
 class Backend;
+class HostBufferPool;
 class ThreadPool;
 
 // Where an op runs: a backend and, for CPU backends, the pool to use
 // (nullptr = run on the calling thread).
-// allow_bf16: convolutions may round their input and weights to bf16 (products
-// and sums stay f32) where the CPU has native bf16 dot products (AVX512-BF16),
-// about 2x faster; relative error ~2^-9 per operand instead of f32's 2^-24.
+// allow_bf16: convolutions and GDN may round their inputs and weights to bf16
+// (products and sums stay f32) where the CPU has native bf16 dot products
+// (AVX512-BF16), about 2x faster; relative error ~2^-9 per operand instead of
+// f32's 2^-24.
 // Only for results no bit-exact contract depends on (an image codec's
 // analysis / synthesis transforms); the reference backend and other ops ignore it.
+// buffers: where CPU ops take their large temporary buffers (layout copies,
+// im2col columns, oneDNN scratchpads); nullptr = fresh allocations each call.
+// Callers may allocate their own tensors from it too; it must outlive them.
 struct Exec {
   const Backend* backend = nullptr;
   ThreadPool* pool = nullptr;
   bool allow_bf16 = false;
+  HostBufferPool* buffers = nullptr;
 };
 
 // ---- argument structs -----------------------------------------------------
@@ -223,6 +229,13 @@ enum class MaskKind : uint8_t {
 // (all views ok with unit-stride last dim). GQA: Hq % Hkv == 0, query head h
 // uses kv head h / (Hq / Hkv). Query i sits at key position i + q_offset.
 // A query row that sees no key produces zeros.
+//
+// Attention over keys split into parts (a paged KV cache) runs the op once per
+// part and merges: lse (optional, f32 [B, Tq, Hq], contiguous) receives each
+// row's log-sum-exp of its scaled scores (-inf for a row that sees no key);
+// with accumulate, out and lse hold the result over earlier parts on entry and
+// the op merges this part's keys into them, so the final out is exactly the
+// attention over all parts (up to rounding). accumulate needs lse.
 struct AttentionArgs {
   const Tensor* q = nullptr;
   const Tensor* k = nullptr;
@@ -233,6 +246,8 @@ struct AttentionArgs {
   int64_t q_offset = 0;
   int64_t window = 0;
   int64_t block_size = 0;
+  Tensor* lse = nullptr;
+  bool accumulate = false;
 };
 
 // out[..., :] = table[ids[...], :]. table [V, D] f32/bf16/f16; ids i32 (any shape);

@@ -67,6 +67,9 @@ class Tensor {
 
   // New contiguous host tensor, zero-initialised. Fails on absurd sizes.
   static Result<Tensor> zeros(const Shape& shape, DType dtype, const HostAllocator* alloc = nullptr);
+  // The same without the zero fill: contents are unspecified (for outputs an op
+  // overwrites completely).
+  static Result<Tensor> uninitialized(const Shape& shape, DType dtype, const HostAllocator* alloc = nullptr);
   // Wraps existing memory (contiguous); `keep_alive` is held as long as any view lives.
   static Tensor wrap(void* data, const Shape& shape, DType dtype, Device device = Device::kCpu,
                      std::shared_ptr<void> keep_alive = nullptr);

@@ -58,11 +58,12 @@ struct ImageCodecLimits {
   int64_t max_pixels = int64_t{1} << 24;
 };
 
-// exact_transforms: run the analysis g_a / synthesis g_s in float32 throughout.
-// By default their convolutions may use bf16 inputs where the CPU has native
-// bf16 (Exec::allow_bf16): ~1.5x faster, about 0.003 dB PSNR and 0.05 % of rate
-// on the sample photo. Probabilities are unaffected either way; with float32,
-// g_a matches CompressAI's (needed to reproduce its strings with one lane).
+// exact_transforms: run the analysis (g_a, h_a) / synthesis g_s in float32
+// throughout. By default their convolutions and GDN may use bf16 inputs where
+// the CPU has native bf16 (Exec::allow_bf16): ~2x faster, about 0.01 dB PSNR
+// and 0.05 % of rate on the sample photo. Probabilities are unaffected either
+// way; with float32, g_a and h_a match CompressAI's (needed to reproduce its
+// strings with one lane).
 struct ImageEncodeOptions {
   int lanes = 8;  // rANS lanes: 1, 4 or 8 (1 = CompressAI's string format)
   bool exact_transforms = false;
@@ -116,6 +117,10 @@ class ImageCodec {
   // Opens a model folder. Errors: kNotFound (missing folder or file),
   // kInvalidData (bad config or weights, with the file named), kUnsupported
   // (another model_type).
+  // Memory: the transforms' large temporaries come from a buffer pool the codec
+  // keeps between calls (up to 256 MiB, enough for 768x512 at N = 128 without
+  // fresh page faults), freed with the last copy of the codec; an Exec that
+  // brings its own `buffers` is used instead.
   static Result<ImageCodec> open(const std::string& folder);
 
   bool loaded() const { return state_ != nullptr; }
