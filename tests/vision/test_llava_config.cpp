@@ -138,3 +138,26 @@ TEST_CASE("configurations the runtime does not implement are refused", "[vision]
   CHECK(code_of(with([](auto& j) { j["text_config"]["rms_norm_eps"] = 0; })) == StatusCode::kInvalidData);
   CHECK(load_llava_onevision_config(kDir + "/no_such_model").status().code() == StatusCode::kNotFound);
 }
+
+TEST_CASE("preprocessor_config.json is checked against what the runtime implements", "[vision][config]") {
+  const std::string dir = std::string(NMC_TEST_DATA) + "/vlm/llava_ov_tiny";
+  auto config = load_llava_onevision_config(dir);  // the folder holds the fixture's preprocessor_config.json
+  REQUIRE(config.ok());
+  const nlohmann::json good = test::read_test_json(dir + "/preprocessor_config.json");
+  CHECK(check_preprocessor_config(good, *config, "p").ok());
+  auto with = [&](const char* key, nlohmann::json value) {
+    nlohmann::json p = good;
+    p[key] = std::move(value);
+    return check_preprocessor_config(p, *config, "p");
+  };
+  CHECK(with("image_mean", {0.48, 0.45, 0.40}).code() == StatusCode::kUnsupported);
+  CHECK(with("image_std", {0.5, 0.5}).code() == StatusCode::kUnsupported);
+  CHECK(with("resample", 2).code() == StatusCode::kUnsupported);
+  CHECK(with("do_normalize", false).code() == StatusCode::kUnsupported);
+  CHECK(with("rescale_factor", 1.0 / 127.5).code() == StatusCode::kUnsupported);
+  CHECK(with("size", {{"height", 384}, {"width", 384}}).code() == StatusCode::kUnsupported);
+  CHECK(with("image_grid_pinpoints", {{64, 64}}).code() == StatusCode::kInvalidData);
+  CHECK(with("image_grid_pinpoints", "x").code() == StatusCode::kInvalidData);
+  const auto msg = with("image_mean", {0.48, 0.45, 0.40}).message();
+  CHECK_THAT(msg, Catch::Contains("image_mean"));
+}

@@ -1,6 +1,8 @@
 #include "nmc/vision/llava_onevision_config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "nmc/kernels/json_file.h"
 
@@ -220,7 +222,59 @@ Result<LlavaOnevisionConfig> parse_llava_onevision_config(std::string_view text,
 Result<LlavaOnevisionConfig> load_llava_onevision_config(const std::string& model_dir) {
   const std::string path = model_dir + "/config.json";
   NMC_ASSIGN_OR_RETURN(nlohmann::json j, read_json_file(path));
-  return parse_config(j, path);
+  NMC_ASSIGN_OR_RETURN(LlavaOnevisionConfig config, parse_config(j, path));
+  const std::string pre = model_dir + "/preprocessor_config.json";
+  if (!std::filesystem::exists(pre)) return config;
+  NMC_ASSIGN_OR_RETURN(nlohmann::json p, read_json_file(pre));
+  NMC_RETURN_IF_ERROR(check_preprocessor_config(p, config, pre));
+  return config;
+}
+
+Status check_preprocessor_config(const nlohmann::json& p, const LlavaOnevisionConfig& config,
+                                 const std::string& what) {
+  if (!p.is_object()) return InvalidData(what + ": not a JSON object");
+  auto unsupported = [&](const std::string& field, const std::string& want) {
+    return Unsupported(what + ": " + field + " " + p.value(field, nlohmann::json()).dump() +
+                       " is not implemented (the runtime does " + want + ")");
+  };
+  for (const char* flag : {"do_resize", "do_rescale", "do_normalize", "do_convert_rgb"})
+    if (p.contains(flag) && p[flag] != true) return unsupported(flag, "it");
+  for (const char* key : {"image_mean", "image_std"}) {
+    if (!p.contains(key)) continue;
+    const auto& v = p[key];
+    if (!v.is_array() || v.size() != 3 || !std::all_of(v.begin(), v.end(), [](const auto& x) {
+          return x.is_number() && std::fabs(x.template get<double>() - 0.5) < 1e-9;
+        }))
+      return unsupported(key, "[0.5, 0.5, 0.5]");
+  }
+  if (p.contains("rescale_factor") &&
+      (!p["rescale_factor"].is_number() || std::fabs(p["rescale_factor"].get<double>() - 1.0 / 255.0) > 1e-12))
+    return unsupported("rescale_factor", "1/255");
+  if (p.contains("resample") && p["resample"] != 3) return unsupported("resample", "3 (bicubic)");
+  if (p.contains("size")) {
+    const auto& s = p["size"];
+    const int64_t tile = config.vision.image_size;
+    const bool ok = s.is_object() && (!s.contains("height") || s["height"] == tile) &&
+                    (!s.contains("width") || s["width"] == tile) &&
+                    (!s.contains("shortest_edge") || s["shortest_edge"] == tile);
+    if (!ok) return unsupported("size", "tiles of vision_config.image_size = " + std::to_string(tile));
+  }
+  if (p.contains("image_grid_pinpoints")) {
+    std::vector<std::pair<int64_t, int64_t>> pins;
+    const auto& g = p["image_grid_pinpoints"];
+    bool ok = g.is_array();
+    for (const auto& e : ok ? g : nlohmann::json::array()) {
+      if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer()) {
+        ok = false;
+        break;
+      }
+      pins.emplace_back(e[0].get<int64_t>(), e[1].get<int64_t>());
+    }
+    if (!ok) return InvalidData(what + ": image_grid_pinpoints is not a list of [height, width] pairs");
+    if (pins != config.image_grid_pinpoints)
+      return InvalidData(what + ": image_grid_pinpoints differ from config.json's");
+  }
+  return Status::Ok();
 }
 
 }  // namespace nmc::vision

@@ -10,10 +10,30 @@ namespace nmc::vision {
 
 namespace {
 
+Result<Tensor> converted(const Tensor& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  NMC_ASSIGN_OR_RETURN(Tensor out, Tensor::uninitialized(t.shape(), dtype));
+  CopyArgs a;
+  a.src = &t;
+  a.dst = &out;
+  NMC_RETURN_IF_ERROR(ops::copy(Exec{}, a));
+  return out;
+}
+
 class WeightReader {
  public:
-  WeightReader(const Checkpoint& ckpt, const std::map<std::string, std::string>& names)
-      : ckpt_(ckpt), names_(names) {}
+  WeightReader(const Checkpoint& ckpt, const std::map<std::string, std::string>& names, WeightPrecision precision)
+      : ckpt_(ckpt), names_(names), precision_(precision) {}
+
+  // A weight matrix in the requested precision.
+  Result<Tensor> matrix(const std::string& canonical) const {
+    NMC_ASSIGN_OR_RETURN(Tensor t, raw(canonical));
+    switch (precision_) {
+      case WeightPrecision::kF32: return converted(t, DType::kF32);
+      case WeightPrecision::kBF16: return converted(t, DType::kBF16);
+      default: return t;
+    }
+  }
 
   // The tensor as stored (zero-copy view when aligned).
   Result<Tensor> raw(const std::string& canonical) const {
@@ -24,18 +44,13 @@ class WeightReader {
   // The tensor converted to f32 (a copy unless already f32).
   Result<Tensor> f32(const std::string& canonical) const {
     NMC_ASSIGN_OR_RETURN(Tensor t, raw(canonical));
-    if (t.dtype() == DType::kF32) return t;
-    NMC_ASSIGN_OR_RETURN(Tensor out, Tensor::uninitialized(t.shape(), DType::kF32));
-    CopyArgs a;
-    a.src = &t;
-    a.dst = &out;
-    NMC_RETURN_IF_ERROR(ops::copy(Exec{}, a));
-    return out;
+    return converted(t, DType::kF32);
   }
 
  private:
   const Checkpoint& ckpt_;
   const std::map<std::string, std::string>& names_;
+  WeightPrecision precision_;
 };
 
 // A contiguous copy of a contiguous f32 tensor.
@@ -57,14 +72,16 @@ Status linear(const Exec& exec, const Tensor& x, const Tensor& w, const Tensor* 
 
 }  // namespace
 
-Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(const std::string& model_dir) {
+Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(const std::string& model_dir,
+                                                                             WeightPrecision precision) {
   NMC_ASSIGN_OR_RETURN(auto config, load_llava_onevision_config(model_dir));
   NMC_ASSIGN_OR_RETURN(auto checkpoint, Checkpoint::open(model_dir));
-  return load(config, std::move(checkpoint));
+  return load(config, std::move(checkpoint), precision);
 }
 
 Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(const LlavaOnevisionConfig& config,
-                                                                             Checkpoint checkpoint) {
+                                                                             Checkpoint checkpoint,
+                                                                             WeightPrecision precision) {
   if (config.vision_feature_select_strategy != "full")
     return Unsupported("vision_feature_select_strategy '" + config.vision_feature_select_strategy +
                        "' is not implemented (LLaVA-OneVision uses 'full')");
@@ -73,7 +90,7 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
   auto m = std::make_shared<LlavaOnevisionModel>();
   m->config_ = config;
   m->checkpoint_ = std::move(checkpoint);
-  const WeightReader w(m->checkpoint_, names);
+  const WeightReader w(m->checkpoint_, names, precision);
   const auto& vc = config.vision;
   const auto& tc = config.text;
 
@@ -97,17 +114,17 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
     NMC_ASSIGN_OR_RETURN(l.norm1_b, w.f32(p + "layer_norm1.bias"));
     NMC_ASSIGN_OR_RETURN(l.norm2_w, w.f32(p + "layer_norm2.weight"));
     NMC_ASSIGN_OR_RETURN(l.norm2_b, w.f32(p + "layer_norm2.bias"));
-    NMC_ASSIGN_OR_RETURN(l.q_w, w.raw(p + "self_attn.q_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.q_w, w.matrix(p + "self_attn.q_proj.weight"));
     NMC_ASSIGN_OR_RETURN(l.q_b, w.f32(p + "self_attn.q_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.k_w, w.raw(p + "self_attn.k_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.k_w, w.matrix(p + "self_attn.k_proj.weight"));
     NMC_ASSIGN_OR_RETURN(l.k_b, w.f32(p + "self_attn.k_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.v_w, w.raw(p + "self_attn.v_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.v_w, w.matrix(p + "self_attn.v_proj.weight"));
     NMC_ASSIGN_OR_RETURN(l.v_b, w.f32(p + "self_attn.v_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.o_w, w.raw(p + "self_attn.out_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.o_w, w.matrix(p + "self_attn.out_proj.weight"));
     NMC_ASSIGN_OR_RETURN(l.o_b, w.f32(p + "self_attn.out_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.up_w, w.raw(p + "mlp.fc1.weight"));
+    NMC_ASSIGN_OR_RETURN(l.up_w, w.matrix(p + "mlp.fc1.weight"));
     NMC_ASSIGN_OR_RETURN(l.up_b, w.f32(p + "mlp.fc1.bias"));
-    NMC_ASSIGN_OR_RETURN(l.down_w, w.raw(p + "mlp.fc2.weight"));
+    NMC_ASSIGN_OR_RETURN(l.down_w, w.matrix(p + "mlp.fc2.weight"));
     NMC_ASSIGN_OR_RETURN(l.down_b, w.f32(p + "mlp.fc2.bias"));
     vlayers.push_back(std::move(l));
   }
@@ -123,9 +140,9 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
   vcfg.mask = MaskKind::kNone;
   NMC_ASSIGN_OR_RETURN(m->vision_, TransformerStack::create(vcfg, std::move(vlayers)));
 
-  NMC_ASSIGN_OR_RETURN(m->proj1_w_, w.raw("multi_modal_projector.linear_1.weight"));
+  NMC_ASSIGN_OR_RETURN(m->proj1_w_, w.matrix("multi_modal_projector.linear_1.weight"));
   NMC_ASSIGN_OR_RETURN(m->proj1_b_, w.f32("multi_modal_projector.linear_1.bias"));
-  NMC_ASSIGN_OR_RETURN(m->proj2_w_, w.raw("multi_modal_projector.linear_2.weight"));
+  NMC_ASSIGN_OR_RETURN(m->proj2_w_, w.matrix("multi_modal_projector.linear_2.weight"));
   NMC_ASSIGN_OR_RETURN(m->proj2_b_, w.f32("multi_modal_projector.linear_2.bias"));
   NMC_ASSIGN_OR_RETURN(m->image_newline_, w.f32("image_newline"));
 
@@ -138,16 +155,16 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
     TransformerLayerWeights l;
     NMC_ASSIGN_OR_RETURN(l.norm1_w, w.f32(p + "input_layernorm.weight"));
     NMC_ASSIGN_OR_RETURN(l.norm2_w, w.f32(p + "post_attention_layernorm.weight"));
-    NMC_ASSIGN_OR_RETURN(l.q_w, w.raw(p + "self_attn.q_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.q_w, w.matrix(p + "self_attn.q_proj.weight"));
     NMC_ASSIGN_OR_RETURN(l.q_b, w.f32(p + "self_attn.q_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.k_w, w.raw(p + "self_attn.k_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.k_w, w.matrix(p + "self_attn.k_proj.weight"));
     NMC_ASSIGN_OR_RETURN(l.k_b, w.f32(p + "self_attn.k_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.v_w, w.raw(p + "self_attn.v_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.v_w, w.matrix(p + "self_attn.v_proj.weight"));
     NMC_ASSIGN_OR_RETURN(l.v_b, w.f32(p + "self_attn.v_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.o_w, w.raw(p + "self_attn.o_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.gate_w, w.raw(p + "mlp.gate_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.up_w, w.raw(p + "mlp.up_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.down_w, w.raw(p + "mlp.down_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.o_w, w.matrix(p + "self_attn.o_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.gate_w, w.matrix(p + "mlp.gate_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.up_w, w.matrix(p + "mlp.up_proj.weight"));
+    NMC_ASSIGN_OR_RETURN(l.down_w, w.matrix(p + "mlp.down_proj.weight"));
     for (const Tensor* t : {&l.q_w, &l.k_w, &l.v_w, &l.o_w, &l.gate_w, &l.up_w, &l.down_w}) bytes += t->nbytes();
     tlayers.push_back(std::move(l));
   }
@@ -169,7 +186,7 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
   NMC_ASSIGN_OR_RETURN(m->text_, TransformerStack::create(tcfg, std::move(tlayers)));
   NMC_ASSIGN_OR_RETURN(m->embed_tokens_, w.raw(tp + "embed_tokens.weight"));
   NMC_ASSIGN_OR_RETURN(m->final_norm_w_, w.f32(tp + "norm.weight"));
-  NMC_ASSIGN_OR_RETURN(m->lm_head_, w.raw("language_model.lm_head.weight"));
+  NMC_ASSIGN_OR_RETURN(m->lm_head_, w.matrix("language_model.lm_head.weight"));
   m->weight_bytes_ = bytes + m->lm_head_.nbytes();
   return std::shared_ptr<const LlavaOnevisionModel>(std::move(m));
 }

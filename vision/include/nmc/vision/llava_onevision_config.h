@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -70,7 +71,15 @@ struct LlavaOnevisionConfig {
 // Parses config.json text (kInvalidData for malformed or inconsistent values,
 // kUnsupported as above). `what` names the source in messages.
 Result<LlavaOnevisionConfig> parse_llava_onevision_config(std::string_view json, const std::string& what);
-// Reads DIR/config.json.
+// Reads DIR/config.json and, when present, checks DIR/preprocessor_config.json
+// against what the runtime implements (check_preprocessor_config).
 Result<LlavaOnevisionConfig> load_llava_onevision_config(const std::string& model_dir);
+
+// A LlavaOnevisionImageProcessor preprocessor_config.json (parsed): resize,
+// rescale by 1/255, normalize with mean = std = 0.5, bicubic (resample 3),
+// tiles of vision.image_size and the config's grid pinpoints. kUnsupported
+// naming the field for anything else; kInvalidData for malformed values.
+Status check_preprocessor_config(const nlohmann::json& preprocessor, const LlavaOnevisionConfig& config,
+                                 const std::string& what);
 
 }  // namespace nmc::vision
