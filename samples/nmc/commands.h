@@ -9,4 +9,5 @@ namespace nmc_cli {
 int cmd_info(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_image(const std::vector<std::string>& args);
+int cmd_vlm(const std::vector<std::string>& args);
 }  // namespace nmc_cli

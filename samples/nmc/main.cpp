@@ -24,6 +24,7 @@ const Command kCommands[] = {
     {"info", "describe an image, audio, video, checkpoint or nmc stream", nmc_cli::cmd_info},
     {"convert", "decode media with nmc's I/O and write PNG / WAV / PNG frames", nmc_cli::cmd_convert},
     {"image", "learned image compression: image encode IN OUT --quality Q, image decode IN OUT.png", nmc_cli::cmd_image},
+    {"vlm", "ask a LLaVA-OneVision model about images / a video: vlm --model DIR --image F --prompt TEXT", nmc_cli::cmd_vlm},
 };
 
 void print_usage() {

@@ -237,6 +237,18 @@ Status run_dnnl(const Exec& exec, const MatmulArgs& p, const MatmulShape& s) {
 Status matmul(const Exec& exec, const MatmulArgs& p) {
   MatmulShape s;
   NMC_RETURN_IF_ERROR(inspect(p, &s));
+  // A shared 2-D weight with contiguous batched rows is one [batch*M, K] matmul:
+  // oneDNN 2.6 runs broadcast-weight batched matmuls on its slow reference path.
+  if (s.rank > 2 && p.b->rank() == 2 && p.a->is_contiguous()) {
+    auto a2 = p.a->reshape({s.batch * s.m, s.k});
+    auto o2 = p.out->reshape({s.batch * s.m, s.n});
+    if (a2.ok() && o2.ok()) {
+      MatmulArgs flat = p;
+      flat.a = &*a2;
+      flat.out = &*o2;
+      return matmul(exec, flat);
+    }
+  }
   if (s.m == 1 && s.batch == 1 && p.trans_b && gemv_available()) {
     bool b_single = true;  // every batch dim of b is 1
     for (int i = 0; i + 2 < p.b->rank(); ++i) b_single = b_single && p.b->dim(i) == 1;
