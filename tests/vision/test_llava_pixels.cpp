@@ -3,12 +3,15 @@
 // resized and base images (tests/data/vlm/llava_ov_tiny/pixels.safetensors).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
 
 #include "nmc/kernels/safetensors.h"
+#include "nmc/vision/image_resize.h"
 #include "nmc/vision/llava_onevision_config.h"
+#include "nmc/vision/llava_onevision_layout.h"
 #include "nmc/vision/llava_onevision_pixels.h"
 
 using namespace nmc;
@@ -86,4 +89,32 @@ TEST_CASE("pixel values refuse views that do not fit", "[vision][pixels]") {
   CHECK(frame->dim(0) == 1);
   CHECK(frame->data<float>()[0] == normalize_pixel(10));
   CHECK(frame_pixel_values(64, RgbView{tile.data(), 32, 64, 64 * 3}).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("an odd padding remainder stretches the last tiles as the processor does", "[vision][pixels]") {
+  // 150x97 on the tiny config: canvas 192x128, resized 192x125, 3 columns of padding. The processor pads 1 on
+  // each side (a 127-pixel-wide canvas), so the right column of tiles is 63 pixels wide and is resized to 64.
+  // odd_pad.safetensors: the processor's pixel values (tools/fixtures/make_llava_odd_pad_fixture.py).
+  const std::string dir = std::string(NMC_TEST_DATA) + "/vlm/llava_ov_tiny";
+  auto f = SafetensorsFile::open(dir + "/odd_pad.safetensors");
+  REQUIRE(f.ok());
+  const Tensor img = f->tensor("image_u8").value(), want = f->tensor("pixel_values").value();
+  auto config = load_llava_onevision_config(dir);
+  REQUIRE(config.ok());
+  auto layout = anyres_layout(*config, 150, 97);
+  REQUIRE(layout.ok());
+  REQUIRE(layout->canvas_width - layout->resized_width == 3);
+  const int64_t tile = config->vision.image_size;
+  const RgbView src{img.data<uint8_t>(), 97, 150, 97 * 3};
+  auto resized = resize_rgb(src, layout->resized_width, layout->resized_height);
+  auto base = resize_rgb(src, tile, tile);
+  REQUIRE(resized.ok());
+  REQUIRE(base.ok());
+  auto pv = anyres_pixel_values(*layout, tile, resized->view(), base->view());
+  REQUIRE(pv.ok());
+  REQUIRE(pv->shape() == want.shape());
+  double worst = 0;
+  for (int64_t i = 0; i < want.numel(); ++i)
+    worst = std::max(worst, std::fabs(double(pv->data<float>()[i]) - want.data<float>()[i]));
+  CHECK(worst <= 1e-6);
 }

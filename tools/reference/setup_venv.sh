@@ -19,7 +19,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 venv=${1:-$root/build/reference-venv}
 # The version the reference results in tests/reference/README.md were measured with.
 compressai_spec=${NMC_COMPRESSAI_SPEC:-compressai==1.2.8}
-check='import mpmath, numpy, safetensors.numpy, scipy, torch, compressai, compressai.ans, tokenizers'
+check='import mpmath, numpy, safetensors.numpy, scipy, torch, compressai, compressai.ans, tokenizers, transformers, PIL'
 
 if [ -x "$venv/bin/python" ] && "$venv/bin/python" -W ignore -c "$check" 2>/dev/null; then
   echo "reference venv ready: $venv/bin/python (nothing to do)"
@@ -33,5 +33,5 @@ fi
 echo "== creating $venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --upgrade pip
-"$venv/bin/python" -m pip install torch numpy safetensors "$compressai_spec" tokenizers
+"$venv/bin/python" -m pip install torch numpy safetensors "$compressai_spec" tokenizers transformers==4.46.1 "pillow<13"
 "$venv/bin/python" -W ignore -c "$check; print('reference venv ready: compressai', compressai.__version__, 'torch', torch.__version__)"

@@ -1,6 +1,11 @@
 #include "nmc/vision/llava_onevision_pixels.h"
 
+#include <algorithm>
+#include <cstring>
 #include <string>
+#include <vector>
+
+#include "nmc/vision/image_resize.h"
 
 namespace nmc::vision {
 
@@ -47,18 +52,32 @@ Result<Tensor> anyres_pixel_values(const AnyresLayout& l, int64_t tile, const Rg
   float* dst = out.data<float>();
   const int64_t plane = tile * tile;
   write_tile(base, tile, dst);
-  const float black = normalize_pixel(0);
+  // The processor pads by (canvas - resized) // 2 on both sides, so an odd
+  // remainder leaves its canvas one pixel short: the last row / column of
+  // tiles is then a pixel short too and its resize to tile x tile (PIL bicubic)
+  // stretches it. Reproduced here: the canvas is ph x pw.
+  const int64_t ph = l.resized_height + 2 * l.pad_top, pw = l.resized_width + 2 * l.pad_left;
+  std::vector<uint8_t> patch;
   for (int64_t t = 0; t < tiles; ++t) {
     float* o = dst + (1 + t) * 3 * plane;
     const int64_t y0 = t / l.tiles_across * tile, x0 = t % l.tiles_across * tile;
-    for (int64_t y = 0; y < tile; ++y) {
+    const int64_t h = std::min(tile, ph - y0), w = std::min(tile, pw - x0);
+    patch.assign(static_cast<size_t>(h * w * 3), 0);
+    for (int64_t y = 0; y < h; ++y) {
       const int64_t ry = y0 + y - l.pad_top;
-      for (int64_t x = 0; x < tile; ++x) {
+      if (ry < 0 || ry >= l.resized_height) continue;
+      for (int64_t x = 0; x < w; ++x) {
         const int64_t rx = x0 + x - l.pad_left;
-        const bool inside = ry >= 0 && ry < l.resized_height && rx >= 0 && rx < l.resized_width;
-        const uint8_t* px = inside ? resized.data + ry * resized.stride + 3 * rx : nullptr;
-        for (int c = 0; c < 3; ++c) o[c * plane + y * tile + x] = px ? normalize_pixel(px[c]) : black;
+        if (rx < 0 || rx >= l.resized_width) continue;
+        std::memcpy(&patch[static_cast<size_t>((y * w + x) * 3)], resized.data + ry * resized.stride + 3 * rx, 3);
       }
+    }
+    const RgbView pv{patch.data(), w, h, w * 3};
+    if (h == tile && w == tile) {
+      write_tile(pv, tile, o);
+    } else {
+      NMC_ASSIGN_OR_RETURN(RgbImage stretched, resize_rgb(pv, tile, tile));
+      write_tile(stretched.view(), tile, o);
     }
   }
   return out;

@@ -7,6 +7,9 @@
 // has no such filter (INTER_AREA / INTER_CUBIC land up to ~30 levels away on
 // the fixture's images), so this is a re-implementation of that algorithm; it
 // reproduces Pillow's output bit for bit (tests/vision/test_image_resize.cpp).
+// Pillow <= 12 always runs the horizontal pass first, as here; Pillow 13 runs
+// the vertical pass first for some shrinks, which moves a few pixels by 1-3
+// levels in those cases.
 #pragma once
 
 #include <cstdint>
