@@ -142,7 +142,7 @@ def write_gguf(folder, path, precision):
     w.add_rope_freq_base(cfg.get("rope_theta", 1e6))
     w.add_layer_norm_rms_eps(cfg.get("rms_norm_eps", 1e-6))
     w.add_file_type(gguf.LlamaFileType.ALL_F32 if precision == "f32" else gguf.LlamaFileType.MOSTLY_BF16)
-    vocab = cfg["vocab_size"]
+    vocab = cfg.get("vocab_size", 151936)  # Qwen2Config default (config.json is in diff form)
     w.add_tokenizer_model("gpt2")
     w.add_tokenizer_pre("qwen2")
     w.add_token_list([f"<t{i}>" for i in range(vocab)])

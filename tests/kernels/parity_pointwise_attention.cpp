@@ -114,7 +114,7 @@ TEST_CASE("attention validates its arguments", "[parity][pointwise][attention]")
   }
 }
 
-TEST_CASE("attention over key parts merged with lse equals attention over all keys",
+TEST_CASE("attention over key parts (one call, or merged with lse) equals attention over all keys",
           "[parity][pointwise][attention]") {
   std::mt19937 rng(22);
   struct Split {
@@ -144,7 +144,25 @@ TEST_CASE("attention over key parts merged with lse equals attention over all ke
         AttentionArgs a{&q, &kp, &vp, &out, 0.0f, MaskKind::kCausal, sp.q_offset - b, 0, 0, &lse, p > 0};
         REQUIRE(pw::run(cfg, a).ok());
       }
+      // The same parts passed as k_parts / v_parts: one call, no merge.
+      std::vector<Tensor> kps, vps;
+      for (size_t p = 0; p + 1 < sp.cuts.size(); ++p) {
+        kps.push_back(k.slice(1, sp.cuts[p], sp.cuts[p + 1]).value());
+        vps.push_back(v.slice(1, sp.cuts[p], sp.cuts[p + 1]).value());
+      }
+      std::vector<const Tensor*> kptr, vptr;
+      for (size_t p = 0; p < kps.size(); ++p) {
+        kptr.push_back(&kps[p]);
+        vptr.push_back(&vps[p]);
+      }
+      Tensor paged = random_tensor({1, sp.tq, sp.hq, 32}, DType::kF32, rng, 5, 6);
+      AttentionArgs pa{&q, kptr[0], vptr[0], &paged, 0.0f, MaskKind::kCausal, sp.q_offset, 0, 0};
+      pa.k_parts = kptr;
+      pa.v_parts = vptr;
+      REQUIRE(pw::run(cfg, pa).ok());
       std::string where;
+      CHECK(tolerance_ratio(paged, want, 2e-5, 1e-4, &where) <= 1.0);
+      INFO(where);
       CHECK(tolerance_ratio(out, want, 2e-5, 1e-4, &where) <= 1.0);
       INFO(where);
       for (int64_t i = 0; i < lse.numel(); ++i) {
@@ -156,6 +174,18 @@ TEST_CASE("attention over key parts merged with lse equals attention over all ke
         }
       }
     }
+  }
+  // Parts whose layout differs from k / v, or unequal part counts, are refused.
+  {
+    Tensor q = zeros({1, 2, 2, 8}), k = zeros({1, 4, 2, 8}), bad = zeros({1, 4, 1, 8}), out = zeros({1, 2, 2, 8});
+    const Tensor* kp[] = {&k, &bad};
+    const Tensor* vp[] = {&k, &k};
+    AttentionArgs a{&q, &k, &k, &out};
+    a.k_parts = kp;
+    a.v_parts = vp;
+    CHECK(reference::attention({}, a).code() == StatusCode::kInvalidArgument);
+    a.v_parts = std::span<const Tensor* const>(vp, 1);
+    CHECK(reference::attention({}, a).code() == StatusCode::kInvalidArgument);
   }
   // accumulate without lse is refused.
   Tensor q = zeros({1, 2, 2, 8}), k = zeros({1, 2, 2, 8}), out = zeros({1, 2, 2, 8});

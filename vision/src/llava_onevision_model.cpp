@@ -47,6 +47,15 @@ class WeightReader {
     return converted(t, DType::kF32);
   }
 
+  // A Linear layer: NAME.weight as matrix() and, when `bias` is given, NAME.bias in f32.
+  Status linear(const std::string& name, Tensor& weight, Tensor* bias = nullptr) const {
+    NMC_ASSIGN_OR_RETURN(weight, matrix(name + ".weight"));
+    if (bias) {
+      NMC_ASSIGN_OR_RETURN(*bias, f32(name + ".bias"));
+    }
+    return Status::Ok();
+  }
+
  private:
   const Checkpoint& ckpt_;
   const std::map<std::string, std::string>& names_;
@@ -114,18 +123,12 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
     NMC_ASSIGN_OR_RETURN(l.norm1_b, w.f32(p + "layer_norm1.bias"));
     NMC_ASSIGN_OR_RETURN(l.norm2_w, w.f32(p + "layer_norm2.weight"));
     NMC_ASSIGN_OR_RETURN(l.norm2_b, w.f32(p + "layer_norm2.bias"));
-    NMC_ASSIGN_OR_RETURN(l.q_w, w.matrix(p + "self_attn.q_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.q_b, w.f32(p + "self_attn.q_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.k_w, w.matrix(p + "self_attn.k_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.k_b, w.f32(p + "self_attn.k_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.v_w, w.matrix(p + "self_attn.v_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.v_b, w.f32(p + "self_attn.v_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.o_w, w.matrix(p + "self_attn.out_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.o_b, w.f32(p + "self_attn.out_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.up_w, w.matrix(p + "mlp.fc1.weight"));
-    NMC_ASSIGN_OR_RETURN(l.up_b, w.f32(p + "mlp.fc1.bias"));
-    NMC_ASSIGN_OR_RETURN(l.down_w, w.matrix(p + "mlp.fc2.weight"));
-    NMC_ASSIGN_OR_RETURN(l.down_b, w.f32(p + "mlp.fc2.bias"));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.q_proj", l.q_w, &l.q_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.k_proj", l.k_w, &l.k_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.v_proj", l.v_w, &l.v_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.out_proj", l.o_w, &l.o_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "mlp.fc1", l.up_w, &l.up_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "mlp.fc2", l.down_w, &l.down_b));
     vlayers.push_back(std::move(l));
   }
   TransformerConfig vcfg;
@@ -140,10 +143,8 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
   vcfg.mask = MaskKind::kNone;
   NMC_ASSIGN_OR_RETURN(m->vision_, TransformerStack::create(vcfg, std::move(vlayers)));
 
-  NMC_ASSIGN_OR_RETURN(m->proj1_w_, w.matrix("multi_modal_projector.linear_1.weight"));
-  NMC_ASSIGN_OR_RETURN(m->proj1_b_, w.f32("multi_modal_projector.linear_1.bias"));
-  NMC_ASSIGN_OR_RETURN(m->proj2_w_, w.matrix("multi_modal_projector.linear_2.weight"));
-  NMC_ASSIGN_OR_RETURN(m->proj2_b_, w.f32("multi_modal_projector.linear_2.bias"));
+  NMC_RETURN_IF_ERROR(w.linear("multi_modal_projector.linear_1", m->proj1_w_, &m->proj1_b_));
+  NMC_RETURN_IF_ERROR(w.linear("multi_modal_projector.linear_2", m->proj2_w_, &m->proj2_b_));
   NMC_ASSIGN_OR_RETURN(m->image_newline_, w.f32("image_newline"));
 
   // Qwen2 decoder.
@@ -155,16 +156,13 @@ Result<std::shared_ptr<const LlavaOnevisionModel>> LlavaOnevisionModel::load(con
     TransformerLayerWeights l;
     NMC_ASSIGN_OR_RETURN(l.norm1_w, w.f32(p + "input_layernorm.weight"));
     NMC_ASSIGN_OR_RETURN(l.norm2_w, w.f32(p + "post_attention_layernorm.weight"));
-    NMC_ASSIGN_OR_RETURN(l.q_w, w.matrix(p + "self_attn.q_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.q_b, w.f32(p + "self_attn.q_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.k_w, w.matrix(p + "self_attn.k_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.k_b, w.f32(p + "self_attn.k_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.v_w, w.matrix(p + "self_attn.v_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.v_b, w.f32(p + "self_attn.v_proj.bias"));
-    NMC_ASSIGN_OR_RETURN(l.o_w, w.matrix(p + "self_attn.o_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.gate_w, w.matrix(p + "mlp.gate_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.up_w, w.matrix(p + "mlp.up_proj.weight"));
-    NMC_ASSIGN_OR_RETURN(l.down_w, w.matrix(p + "mlp.down_proj.weight"));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.q_proj", l.q_w, &l.q_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.k_proj", l.k_w, &l.k_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.v_proj", l.v_w, &l.v_b));
+    NMC_RETURN_IF_ERROR(w.linear(p + "self_attn.o_proj", l.o_w));
+    NMC_RETURN_IF_ERROR(w.linear(p + "mlp.gate_proj", l.gate_w));
+    NMC_RETURN_IF_ERROR(w.linear(p + "mlp.up_proj", l.up_w));
+    NMC_RETURN_IF_ERROR(w.linear(p + "mlp.down_proj", l.down_w));
     for (const Tensor* t : {&l.q_w, &l.k_w, &l.v_w, &l.o_w, &l.gate_w, &l.up_w, &l.down_w}) bytes += t->nbytes();
     tlayers.push_back(std::move(l));
   }

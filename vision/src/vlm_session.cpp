@@ -38,7 +38,9 @@ Result<std::unique_ptr<VlmSession>> VlmSession::create(std::shared_ptr<const Lla
     return InvalidArgument("session: page_tokens, prefill_chunk and max_image_pixels must be positive");
   std::unique_ptr<VlmSession> s(new VlmSession());
   s->model_ = std::move(model);
+  s->buffers_ = std::make_unique<HostBufferPool>(settings.max_retained_buffer_bytes);
   s->exec_ = exec;
+  s->exec_.buffers = s->buffers_.get();
   s->settings_ = settings;
   NMC_ASSIGN_OR_RETURN(s->cache_, s->model_->new_kv_cache(settings.max_context, settings.page_tokens));
   return s;

@@ -207,20 +207,25 @@ void attention_item_kernel(const AttentionProblem& p, int64_t item, float* scrat
   }
   for (int64_t i = 0; i < nrows * ldo; ++i) o[i] = 0.0f;
 
-  const float* kbase = p.k + b * p.k_sb + kvh * p.k_sh;
-  const float* vbase = p.v + b * p.v_sb + kvh * p.v_sh;
   const int64_t nvec = (dv + V::W - 1) / V::W;
   const int64_t tail_n = dv - (nvec - 1) * V::W;
-  for (int64_t j0 = jlo; j0 < jhi; j0 += kAttentionKeyTile) {
-    const int64_t nk = jhi - j0 < kAttentionKeyTile ? jhi - j0 : kAttentionKeyTile;
-    const bool partial = !(j0 >= full_lo && j0 + nk <= full_hi);
-    scores<V, SR, SNV>(qt, rp, d, kbase + j0 * p.k_st, p.k_st, nk, s);
-    softmax_tile<V>(s, rp, nk, j0, partial, lo, hi, m, l, alpha);
-    for (int64_t c = 0; c < nvec; c += PNV) {
-      const int64_t nv = nvec - c < PNV ? nvec - c : PNV;
-      const bool tail = c + nv == nvec && tail_n < V::W;
-      pv_cols<V, PR, PNV>(nv, tail, nrows, o + c * V::W, ldo, alpha, s, rp, vbase + j0 * p.v_st + c * V::W, p.v_st,
-                          nk, tail_n);
+  for (int64_t pi = 0; pi < p.num_parts; ++pi) {
+    const AttentionKvPart& part = p.parts[pi];
+    const int64_t plo = jlo > part.first ? jlo : part.first;
+    const int64_t phi = jhi < part.first + part.n ? jhi : part.first + part.n;
+    const float* kbase = part.k + b * part.k_sb + kvh * part.k_sh;  // row j of the part is key part.first + j
+    const float* vbase = part.v + b * part.v_sb + kvh * part.v_sh;
+    for (int64_t j0 = plo; j0 < phi; j0 += kAttentionKeyTile) {
+      const int64_t nk = phi - j0 < kAttentionKeyTile ? phi - j0 : kAttentionKeyTile;
+      const bool partial = !(j0 >= full_lo && j0 + nk <= full_hi);
+      scores<V, SR, SNV>(qt, rp, d, kbase + (j0 - part.first) * part.k_st, part.k_st, nk, s);
+      softmax_tile<V>(s, rp, nk, j0, partial, lo, hi, m, l, alpha);
+      for (int64_t c = 0; c < nvec; c += PNV) {
+        const int64_t nv = nvec - c < PNV ? nvec - c : PNV;
+        const bool tail = c + nv == nvec && tail_n < V::W;
+        pv_cols<V, PR, PNV>(nv, tail, nrows, o + c * V::W, ldo, alpha, s, rp, vbase + (j0 - part.first) * part.v_st + c * V::W,
+                            part.v_st, nk, tail_n);
+      }
     }
   }
 

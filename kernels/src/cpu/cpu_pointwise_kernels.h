@@ -15,16 +15,23 @@ namespace nmc::cpu {
 
 // One attention problem, with strides in elements. Rows of a work item are
 // (query, head-in-group) pairs of one (batch, kv head): item rows share K/V.
-struct AttentionProblem {
-  const float* q = nullptr;
+// One run of keys / values: rows [first, first + n) of the key sequence.
+struct AttentionKvPart {
   const float* k = nullptr;
   const float* v = nullptr;
+  int64_t k_sb = 0, k_st = 0, k_sh = 0;
+  int64_t v_sb = 0, v_st = 0, v_sh = 0;
+  int64_t first = 0, n = 0;
+};
+
+struct AttentionProblem {
+  const float* q = nullptr;
   float* out = nullptr;
   float* lse = nullptr;     // [batch, tq, hq] contiguous, optional
   bool accumulate = false;  // merge into out / lse (AttentionArgs::accumulate)
   int64_t q_sb = 0, q_st = 0, q_sh = 0;
-  int64_t k_sb = 0, k_st = 0, k_sh = 0;
-  int64_t v_sb = 0, v_st = 0, v_sh = 0;
+  const AttentionKvPart* parts = nullptr;  // keys in order (one part unless paged)
+  int64_t num_parts = 0;
   int64_t o_sb = 0, o_st = 0, o_sh = 0;
   int64_t batch = 0, tq = 0, tk = 0, hq = 0, hkv = 0, d = 0, dv = 0, group = 1;
   float scale_log2e = 0;        // softmax scale * log2(e): scores are kept in base 2

@@ -176,6 +176,20 @@ Status validate_rope(const RopeArgs& a) {
   return Status::Ok();
 }
 
+AttentionParts attention_parts(const AttentionArgs& a) {
+  AttentionParts p;
+  if (a.k_parts.empty()) {
+    p.parts.push_back({a.k, a.v, 0});
+    return p;
+  }
+  int64_t first = 0;
+  for (size_t i = 0; i < a.k_parts.size(); ++i) {
+    p.parts.push_back({a.k_parts[i], a.v_parts[i], first});
+    first += a.k_parts[i]->dim(1);
+  }
+  return p;
+}
+
 AttentionMerge attention_merge(double prev_lse, double part_lse) {
   if (part_lse == -INFINITY) return {1.0, 0.0, prev_lse};
   if (prev_lse == -INFINITY) return {0.0, 1.0, part_lse};
@@ -201,6 +215,22 @@ Status validate_attention(const AttentionArgs& a) {
   const int64_t tk = k.dim(1), hkv = k.dim(2);
   NMC_RETURN_IF_ERROR(check_shape("attention", "k", k, Shape{b, tk, hkv, d}));
   NMC_RETURN_IF_ERROR(check_shape("attention", "v", v, Shape{b, tk, hkv, v.dim(3)}));
+  if (a.k_parts.size() != a.v_parts.size())
+    return InvalidArgument("attention: k_parts and v_parts differ in count");
+  int64_t total = 0;
+  for (size_t i = 0; i < a.k_parts.size(); ++i) {
+    NMC_RETURN_IF_ERROR(check_f32("attention", "k part", a.k_parts[i], false));
+    NMC_RETURN_IF_ERROR(check_f32("attention", "v part", a.v_parts[i], false));
+    const Tensor &kp = *a.k_parts[i], &vp = *a.v_parts[i];
+    NMC_RETURN_IF_ERROR(check_rank("attention", "k part", kp, 4));
+    NMC_RETURN_IF_ERROR(check_rank("attention", "v part", vp, 4));
+    NMC_RETURN_IF_ERROR(check_unit_last("attention", "k part", kp));
+    NMC_RETURN_IF_ERROR(check_unit_last("attention", "v part", vp));
+    NMC_RETURN_IF_ERROR(check_shape("attention", "k part", kp, Shape{b, kp.dim(1), hkv, d}));
+    NMC_RETURN_IF_ERROR(check_shape("attention", "v part", vp, Shape{b, kp.dim(1), hkv, v.dim(3)}));
+    total += kp.dim(1);
+  }
+  if (total >= (int64_t{1} << 62)) return InvalidArgument("attention: too many keys");
   NMC_RETURN_IF_ERROR(check_shape("attention", "out", o, Shape{b, tq, hq, v.dim(3)}));
   if (a.lse) {
     NMC_RETURN_IF_ERROR(check_f32("attention", "lse", a.lse, true));

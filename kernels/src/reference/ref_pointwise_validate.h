@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "nmc/kernels/ops.h"
 
@@ -36,6 +37,20 @@ struct KeyRange {
   int64_t hi = 0;
 };
 KeyRange visible_keys(const AttentionArgs& a, int64_t p, int64_t tk);
+
+// The key / value parts of a validated AttentionArgs in key order: the
+// k_parts / v_parts when given, else k and v as one part. first = the part's
+// first key position; total() = Tk.
+struct AttentionPart {
+  const Tensor* k = nullptr;
+  const Tensor* v = nullptr;
+  int64_t first = 0;
+};
+struct AttentionParts {
+  std::vector<AttentionPart> parts;
+  int64_t total() const { return parts.empty() ? 0 : parts.back().first + parts.back().k->dim(1); }
+};
+AttentionParts attention_parts(const AttentionArgs& a);
 
 // Weights for merging an attention row over one part of the keys (log-sum-exp
 // part_lse, normalised output) into the result over earlier parts (prev_lse):

@@ -1,6 +1,7 @@
 #include "nmc/kernels/transformer.h"
 
 #include <string>
+#include <vector>
 
 #include "nmc/kernels/buffer_pool.h"
 
@@ -132,6 +133,7 @@ Status TransformerStack::layer(const Exec& exec, int index, Tensor& x, const Ten
   const auto& w = layers_[static_cast<size_t>(index)];
   const Scratch scratch(exec);
   const int64_t b = x.dim(0), t = x.dim(1);
+  if (b == 0 || t == 0) return Status::Ok();
 
   auto norm = [&](const Tensor& weight, const Tensor& bias, Tensor& out) -> Status {
     if (c.norm == NormKind::kRmsNorm) {
@@ -187,22 +189,21 @@ Status TransformerStack::layer(const Exec& exec, int index, Tensor& x, const Ten
   } else {
     NMC_RETURN_IF_ERROR(cache->write(index, k4, v4));
     NMC_ASSIGN_OR_RETURN(auto parts, cache->parts(index, t));
-    Tensor lse;
-    if (parts.size() > 1) {
-      NMC_ASSIGN_OR_RETURN(lse, scratch.make({1, t, c.heads}));
+    std::vector<const Tensor*> kp, vp;
+    for (const auto& part : parts) {
+      kp.push_back(&part.k);
+      vp.push_back(&part.v);
     }
-    for (size_t p = 0; p < parts.size(); ++p) {
-      AttentionArgs a;
-      a.q = &q4;
-      a.k = &parts[p].k;
-      a.v = &parts[p].v;
-      a.out = &o4;
-      a.mask = c.mask;
-      a.q_offset = cache->tokens() - parts[p].first;
-      a.lse = parts.size() > 1 ? &lse : nullptr;
-      a.accumulate = p > 0;
-      NMC_RETURN_IF_ERROR(ops::attention(exec, a));
-    }
+    AttentionArgs a;
+    a.q = &q4;
+    a.k = kp.front();
+    a.v = vp.front();
+    a.k_parts = kp;
+    a.v_parts = vp;
+    a.out = &o4;
+    a.mask = c.mask;
+    a.q_offset = cache->tokens();
+    NMC_RETURN_IF_ERROR(ops::attention(exec, a));
   }
   NMC_RETURN_IF_ERROR(linear(exec, o, w.o_w, w.o_b, h));
   NMC_RETURN_IF_ERROR(add_into(exec, x, h));

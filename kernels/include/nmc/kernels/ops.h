@@ -230,12 +230,13 @@ enum class MaskKind : uint8_t {
 // uses kv head h / (Hq / Hkv). Query i sits at key position i + q_offset.
 // A query row that sees no key produces zeros.
 //
-// Attention over keys split into parts (a paged KV cache) runs the op once per
-// part and merges: lse (optional, f32 [B, Tq, Hq], contiguous) receives each
-// row's log-sum-exp of its scaled scores (-inf for a row that sees no key);
-// with accumulate, out and lse hold the result over earlier parts on entry and
-// the op merges this part's keys into them, so the final out is exactly the
-// attention over all parts (up to rounding). accumulate needs lse.
+// Keys stored in pages (a paged KV cache) are passed as k_parts / v_parts
+// and attended in one call. Results computed separately over disjoint key
+// sets can be merged: lse (optional, f32 [B, Tq, Hq], contiguous) receives
+// each row's log-sum-exp of its scaled scores (-inf for a row that sees no
+// key); with accumulate, out and lse hold the result over other keys on entry
+// and the op merges this call's keys into them, so the final out is exactly
+// the attention over all of them (up to rounding). accumulate needs lse.
 struct AttentionArgs {
   const Tensor* q = nullptr;
   const Tensor* k = nullptr;
@@ -248,6 +249,13 @@ struct AttentionArgs {
   int64_t block_size = 0;
   Tensor* lse = nullptr;
   bool accumulate = false;
+  // Keys and values stored in parts (a paged KV cache): when k_parts is not
+  // empty, k and v only give the layout (any tensors of the parts' batch,
+  // head and dim sizes, e.g. the first part) and the keys are the parts
+  // concatenated along T: k_parts[i] [B, n_i, Hkv, D], v_parts[i]
+  // [B, n_i, Hkv, Dv] (views ok, unit-stride last dim), same count of parts.
+  std::span<const Tensor* const> k_parts;
+  std::span<const Tensor* const> v_parts;
 };
 
 // out[..., :] = table[ids[...], :]. table [V, D] f32/bf16/f16; ids i32 (any shape);

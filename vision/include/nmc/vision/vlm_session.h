@@ -23,6 +23,7 @@
 #include <span>
 #include <vector>
 
+#include "nmc/kernels/buffer_pool.h"
 #include "nmc/kernels/kv_cache.h"
 #include "nmc/vision/llava_onevision_model.h"
 #include "nmc/vision/llava_onevision_pixels.h"
@@ -35,6 +36,7 @@ struct VlmSessionSettings {
   int64_t page_tokens = 256;    // KV cache page size
   int64_t prefill_chunk = 512;  // tokens per decoder pass during prefill
   int64_t max_image_pixels = int64_t{64} << 20;  // larger images are refused before any work
+  size_t max_retained_buffer_bytes = size_t{512} << 20;  // activation buffers kept between passes
 };
 
 struct GenerateSettings {
@@ -96,6 +98,9 @@ class VlmSession {
   Result<Tensor> frames_features(std::span<const RgbView> frames);
 
   std::shared_ptr<const LlavaOnevisionModel> model_;
+  // Activation buffers reused across passes (no fresh pages to fault); before
+  // exec_ so that it outlives every tensor the session holds.
+  std::unique_ptr<HostBufferPool> buffers_;
   Exec exec_;
   VlmSessionSettings settings_;
   KvCache cache_;
