@@ -240,7 +240,22 @@ TEST_CASE("C ABI: bad folders, bad input and context overflow", "[capi][vlm]") {
   CHECK(nmc_vlm_model_open(c.ctx, tmp.c_str(), nullptr, &m) == NMC_ERR_UNSUPPORTED);
   fs::remove_all(tmp);
 
+  nmc_vlm_model_settings bad_ms;
+  nmc_vlm_model_default_settings(&bad_ms);
+  bad_ms.precision = static_cast<nmc_vlm_precision>(7);
+  CHECK(nmc_vlm_model_open(c.ctx, kTiny.c_str(), &bad_ms, &m) == NMC_ERR_INVALID_ARGUMENT);
+  bad_ms.precision = NMC_VLM_PRECISION_AUTO;
+  bad_ms.struct_size = 2;
+  CHECK(nmc_vlm_model_open(c.ctx, kTiny.c_str(), &bad_ms, &m) == NMC_ERR_INVALID_ARGUMENT);
+
   Model tiny(c, kTiny);  // no tokenizer.json
+  nmc_vlm_model_info info;
+  info.struct_size = 4;
+  CHECK(nmc_vlm_model_get_info(tiny.m, &info) == NMC_ERR_INVALID_ARGUMENT);
+  info.struct_size = sizeof info;
+  REQUIRE(nmc_vlm_model_get_info(tiny.m, &info) == NMC_OK);
+  CHECK(info.has_tokenizer == 0);
+  CHECK(info.eos_token == -1);
   Session s(c, tiny, 100);
   CHECK(nmc_vlm_append_text(s.s, "hello") == NMC_ERR_UNSUPPORTED);
   const int32_t ids[] = {1, 2, 3, 600};

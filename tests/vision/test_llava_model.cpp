@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -249,4 +252,68 @@ TEST_CASE("the decoder matches the reference on text, image and video prompts", 
       }
     }
   }
+}
+
+TEST_CASE("f16 and sharded checkpoints load; precision conversions keep the greedy tokens", "[vision][model]") {
+  // The tiny fixture's weights rewritten as f16 in two shards with an index, as Hugging Face shards them.
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "nmc_llava_f16_sharded";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kDir + "/config.json", dir / "config.json");
+  auto src = SafetensorsFile::open(kDir + "/model.safetensors");
+  REQUIRE(src.ok());
+  NamedTensors shard[2];
+  nlohmann::json index = {{"metadata", {{"total_size", 0}}}, {"weight_map", nlohmann::json::object()}};
+  size_t i = 0;
+  for (const auto& info : src->tensors()) {
+    const Tensor t = src->tensor(info.name).value();
+    Tensor h = Tensor::zeros(t.shape(), DType::kF16).value();
+    CopyArgs c;
+    c.src = &t;
+    c.dst = &h;
+    REQUIRE(ops::copy(Exec{}, c).ok());
+    const int s = static_cast<int>(i++ % 2);
+    shard[s].emplace_back(info.name, h);
+    index["weight_map"][info.name] = "model-0000" + std::to_string(s + 1) + "-of-00002.safetensors";
+  }
+  for (int s = 0; s < 2; ++s)
+    REQUIRE(write_safetensors((dir / ("model-0000" + std::to_string(s + 1) + "-of-00002.safetensors")).string(),
+                              shard[s])
+                .ok());
+  std::ofstream(dir / "model.safetensors.index.json") << index.dump();
+
+  const Files f = Files::open();
+  const auto ids = ids_of(f.get("a.input_ids"));
+  const Tensor want_logits = f.get("a.logits");
+  const int64_t s = static_cast<int64_t>(ids.size()), vocab = 512, c = 64;
+  for (auto precision : {WeightPrecision::kAuto, WeightPrecision::kF32, WeightPrecision::kBF16}) {
+    INFO("precision " << static_cast<int>(precision));
+    auto m = LlavaOnevisionModel::load(dir.string(), precision);
+    REQUIRE(m.ok());
+    const Exec exec{&cpu_backend(), nullptr};
+    auto e = (*m)->embed(exec, ids);
+    REQUIRE(e.ok());
+    auto cache = (*m)->new_kv_cache(64);
+    REQUIRE(cache.ok());
+    std::vector<float> pos(static_cast<size_t>(s));
+    for (int64_t k = 0; k < s; ++k) pos[static_cast<size_t>(k)] = static_cast<float>(k);
+    const Tensor positions = Tensor::wrap(pos.data(), {s}, DType::kF32);
+    Tensor x = e->reshape({1, s, c}).value();
+    REQUIRE(cache->reserve(s).ok());
+    REQUIRE((*m)->text().forward(exec, x, &positions, &*cache).ok());
+    Tensor normed = Tensor::zeros({s, c}, DType::kF32).value(), logits = Tensor::zeros({s, vocab}, DType::kF32).value();
+    REQUIRE((*m)->final_norm(exec, x.reshape({s, c}).value(), normed).ok());
+    REQUIRE((*m)->logits(exec, normed, logits).ok());
+    // f16 weights move these logits (|value| <= 6) by up to ~1e-2; bf16 activations by a few 1e-2.
+    double worst = 0;
+    for (int64_t k = 0; k < logits.numel(); ++k)
+      worst = std::max(worst, std::abs(double(logits.data<float>()[k]) - want_logits.data<float>()[k]));
+    CHECK(worst < (precision == WeightPrecision::kBF16 ? 0.15 : 0.03));
+    CHECK(worst > 0);  // the f16 rounding is really there
+    // The next token is still the reference's.
+    const float* last = logits.data<float>() + (s - 1) * vocab;
+    CHECK(std::max_element(last, last + vocab) - last == f.get("a.gen_tokens").data<int64_t>()[0]);
+  }
+  fs::remove_all(dir);
 }
