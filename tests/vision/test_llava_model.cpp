@@ -314,6 +314,19 @@ TEST_CASE("f16 and sharded checkpoints load; precision conversions keep the gree
     // The next token is still the reference's.
     const float* last = logits.data<float>() + (s - 1) * vocab;
     CHECK(std::max_element(last, last + vocab) - last == f.get("a.gen_tokens").data<int64_t>()[0]);
+    // Vision tower and projector (kBF16: bf16 matmuls and bf16 attention) against the fixture's projector
+    // outputs (|value| <= 47): f16 weights move them by ~0.02, bf16 compute by ~0.3.
+    auto proj = (*m)->encode_tiles(exec, f.get("b.pixel_values_sel"));
+    REQUIRE(proj.ok());
+    const Tensor idx = f.get("b.pixel_values_idx"), all = f.get("b.projector_out");
+    const int64_t row = (*m)->tile_tokens() * all.dim(2);
+    double vworst = 0;
+    for (int64_t t = 0; t < idx.numel(); ++t)
+      for (int64_t k = 0; k < row; ++k)
+        vworst = std::max(vworst, std::abs(double(proj->data<float>()[t * row + k]) -
+                                           all.data<float>()[idx.data<int64_t>()[t] * row + k]));
+    INFO("projector max error " << vworst);
+    CHECK(vworst < (precision == WeightPrecision::kBF16 ? 0.6 : 0.06));
   }
   fs::remove_all(dir);
 }
