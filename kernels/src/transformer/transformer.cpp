@@ -1,5 +1,6 @@
 #include "nmc/kernels/transformer.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,25 @@ struct Scratch {
   }
   Result<Tensor> make(const Shape& s) const { return Tensor::uninitialized(s, DType::kF32, ptr); }
 };
+
+// The rows of `parts` (matrices with equal column counts) stacked into one
+// contiguous matrix of `dtype` (each part converted when its dtype differs).
+Result<Tensor> stack_rows(std::initializer_list<const Tensor*> parts, DType dtype) {
+  int64_t rows = 0;
+  for (const Tensor* p : parts) rows += p->dim(0);
+  const int64_t cols = (*parts.begin())->dim(1);
+  NMC_ASSIGN_OR_RETURN(Tensor out, Tensor::uninitialized({rows, cols}, dtype));
+  int64_t at = 0;
+  for (const Tensor* p : parts) {
+    NMC_ASSIGN_OR_RETURN(Tensor dst, out.slice(0, at, at + p->dim(0)));
+    CopyArgs a;
+    a.src = p;
+    a.dst = &dst;
+    NMC_RETURN_IF_ERROR(ops::copy(Exec{}, a));
+    at += p->dim(0);
+  }
+  return out;
+}
 
 Status linear(const Exec& exec, const Tensor& x, const Tensor& w, const Tensor& b, Tensor& out) {
   MatmulArgs a;
@@ -104,6 +124,21 @@ Result<TransformerStack> TransformerStack::create(const TransformerConfig& c,
   }
   TransformerStack s;
   s.config_ = c;
+  for (auto& l : layers) {
+    NMC_ASSIGN_OR_RETURN(Tensor w, stack_rows({&l.q_w, &l.k_w, &l.v_w}, l.q_w.dtype()));
+    Tensor b;
+    if (l.q_b.defined() || l.k_b.defined() || l.v_b.defined()) {
+      NMC_ASSIGN_OR_RETURN(b, Tensor::zeros({qd + 2 * kvd}, DType::kF32));
+      int64_t at = 0;
+      for (const auto& [bias, n] : {std::pair{&l.q_b, qd}, std::pair{&l.k_b, kvd}, std::pair{&l.v_b, kvd}}) {
+        if (bias->defined()) std::memcpy(b.data<float>() + at, bias->data<float>(), bias->nbytes());
+        at += n;
+      }
+    }
+    s.qkv_w_.push_back(std::move(w));
+    s.qkv_b_.push_back(std::move(b));
+    l.q_w = l.k_w = l.v_w = l.q_b = l.k_b = l.v_b = Tensor();  // not used any more
+  }
   s.layers_ = std::move(layers);
   return s;
 }
@@ -156,15 +191,14 @@ Status TransformerStack::layer(const Exec& exec, int index, Tensor& x, const Ten
   // ---- attention block
   NMC_ASSIGN_OR_RETURN(Tensor h, scratch.make(x.shape()));
   NMC_RETURN_IF_ERROR(norm(w.norm1_w, w.norm1_b, h));
-  NMC_ASSIGN_OR_RETURN(Tensor q, scratch.make({b, t, c.heads * c.head_dim}));
-  NMC_ASSIGN_OR_RETURN(Tensor k, scratch.make({b, t, c.kv_heads * c.head_dim}));
-  NMC_ASSIGN_OR_RETURN(Tensor v, scratch.make({b, t, c.kv_heads * c.head_dim}));
-  NMC_RETURN_IF_ERROR(linear(exec, h, w.q_w, w.q_b, q));
-  NMC_RETURN_IF_ERROR(linear(exec, h, w.k_w, w.k_b, k));
-  NMC_RETURN_IF_ERROR(linear(exec, h, w.v_w, w.v_b, v));
-  NMC_ASSIGN_OR_RETURN(Tensor q4, q.reshape({b, t, c.heads, c.head_dim}));
-  NMC_ASSIGN_OR_RETURN(Tensor k4, k.reshape({b, t, c.kv_heads, c.head_dim}));
-  NMC_ASSIGN_OR_RETURN(Tensor v4, v.reshape({b, t, c.kv_heads, c.head_dim}));
+  // q, k and v from one matmul: [B, T, heads + 2 kv_heads, D], then head-range views.
+  const int64_t hq = c.heads, hkv = c.kv_heads;
+  NMC_ASSIGN_OR_RETURN(Tensor qkv, scratch.make({b, t, (hq + 2 * hkv) * c.head_dim}));
+  NMC_RETURN_IF_ERROR(linear(exec, h, qkv_w_[static_cast<size_t>(index)], qkv_b_[static_cast<size_t>(index)], qkv));
+  NMC_ASSIGN_OR_RETURN(Tensor heads, qkv.reshape({b, t, hq + 2 * hkv, c.head_dim}));
+  NMC_ASSIGN_OR_RETURN(Tensor q4, heads.slice(2, 0, hq));
+  NMC_ASSIGN_OR_RETURN(Tensor k4, heads.slice(2, hq, hq + hkv));
+  NMC_ASSIGN_OR_RETURN(Tensor v4, heads.slice(2, hq + hkv, hq + 2 * hkv));
   if (c.rope) {
     for (Tensor* r : {&q4, &k4}) {
       RopeArgs a;

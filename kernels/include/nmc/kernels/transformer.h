@@ -9,7 +9,8 @@
 //   x += down(act(gate(h)) * up(h))          (gated MLP, e.g. SwiGLU)
 //   x += down(act(up(h)))                    (plain MLP, e.g. GELU)
 // Matrices ([out, in], PyTorch Linear layout) may be f32, bf16 or f16 and are
-// used in place (e.g. zero-copy views of a safetensors file); norm weights and
+// used in place (e.g. zero-copy views of a safetensors file), except q, k and
+// v, which are copied into one stacked matrix (in q's dtype); norm weights and
 // biases are f32. Absent biases are undefined tensors.
 //
 // With a KvCache (B = 1) the new tokens' keys and values are written to the
@@ -75,7 +76,10 @@ class TransformerStack {
   Status layer(const Exec& exec, int index, Tensor& x, const Tensor* positions, KvCache* cache) const;
 
   TransformerConfig config_;
+  // The layers as given, except q/k/v: create() stacks their rows into one
+  // [q + 2 kv rows, hidden] matrix per layer (one matmul instead of three).
   std::vector<TransformerLayerWeights> layers_;
+  std::vector<Tensor> qkv_w_, qkv_b_;  // qkv_b_ entries undefined when no q/k/v bias
 };
 
 }  // namespace nmc
