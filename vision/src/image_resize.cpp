@@ -1,6 +1,7 @@
 #include "nmc/vision/image_resize.h"
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace nmc::vision {
@@ -116,11 +117,9 @@ Result<RgbImage> resize_rgb(const RgbView& src, int64_t width, int64_t height) {
   out.height = height;
   out.pixels.resize(static_cast<size_t>(width * height * 3));
   const int64_t row_bytes = width * 3;
-  if (!vertical) {
+  if (!vertical) {  // rows_offset is 0: every source row was used
     for (int64_t y = 0; y < height; ++y)
-      std::copy(rows + (y - (horizontal ? rows_offset : 0)) * rows_stride,
-                rows + (y - (horizontal ? rows_offset : 0)) * rows_stride + row_bytes,
-                out.pixels.begin() + y * row_bytes);
+      std::memcpy(out.pixels.data() + y * row_bytes, rows + y * rows_stride, static_cast<size_t>(row_bytes));
     return out;
   }
   for (int64_t yy = 0; yy < height; ++yy) {

@@ -260,18 +260,9 @@ Status check_preprocessor_config(const nlohmann::json& p, const LlavaOnevisionCo
     if (!ok) return unsupported("size", "tiles of vision_config.image_size = " + std::to_string(tile));
   }
   if (p.contains("image_grid_pinpoints")) {
-    std::vector<std::pair<int64_t, int64_t>> pins;
-    const auto& g = p["image_grid_pinpoints"];
-    bool ok = g.is_array();
-    for (const auto& e : ok ? g : nlohmann::json::array()) {
-      if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer()) {
-        ok = false;
-        break;
-      }
-      pins.emplace_back(e[0].get<int64_t>(), e[1].get<int64_t>());
-    }
-    if (!ok) return InvalidData(what + ": image_grid_pinpoints is not a list of [height, width] pairs");
-    if (pins != config.image_grid_pinpoints)
+    nlohmann::json want = nlohmann::json::array();
+    for (const auto& [h, w] : config.image_grid_pinpoints) want.push_back({h, w});
+    if (p["image_grid_pinpoints"] != want)
       return InvalidData(what + ": image_grid_pinpoints differ from config.json's");
   }
   return Status::Ok();

@@ -79,19 +79,13 @@ Status VlmSession::append_media(Tensor features) {
   return Status::Ok();
 }
 
-Result<Tensor> VlmSession::frames_features(std::span<const RgbView> frames) {
-  // frames: already tile x tile. -> [N, grid^2, hidden], kTileBatch frames per pass.
-  const int64_t tile = model_->config().vision.image_size, n = static_cast<int64_t>(frames.size());
-  const int64_t t = model_->tile_tokens(), c = model_->config().text.hidden_size;
+Result<Tensor> VlmSession::encode_in_batches(const Tensor& tiles) {
+  // tiles [N, 3, S, S] -> [N, grid^2, hidden], kTileBatch tiles per vision-tower pass.
+  const int64_t n = tiles.dim(0), t = model_->tile_tokens(), c = model_->config().text.hidden_size;
   NMC_ASSIGN_OR_RETURN(Tensor out, Tensor::uninitialized({n, t, c}, DType::kF32));
   for (int64_t b = 0; b < n; b += kTileBatch) {
-    const int64_t m = std::min(kTileBatch, n - b);
-    NMC_ASSIGN_OR_RETURN(Tensor px, Tensor::uninitialized({m, 3, tile, tile}, DType::kF32));
-    for (int64_t i = 0; i < m; ++i) {
-      NMC_ASSIGN_OR_RETURN(Tensor one, frame_pixel_values(tile, frames[static_cast<size_t>(b + i)]));
-      std::memcpy(px.data<float>() + i * one.numel(), one.data<float>(), one.nbytes());
-    }
-    NMC_ASSIGN_OR_RETURN(Tensor f, model_->encode_tiles(exec_, px));
+    NMC_ASSIGN_OR_RETURN(Tensor part, tiles.slice(0, b, std::min(n, b + kTileBatch)));
+    NMC_ASSIGN_OR_RETURN(Tensor f, model_->encode_tiles(exec_, part));
     std::memcpy(out.data<float>() + b * t * c, f.data<float>(), f.nbytes());
   }
   return out;
@@ -110,13 +104,7 @@ Status VlmSession::append_image(const RgbView& image) {
   NMC_ASSIGN_OR_RETURN(RgbImage resized, resize_rgb(image, layout.resized_width, layout.resized_height));
   NMC_ASSIGN_OR_RETURN(RgbImage base, resize_rgb(image, tile, tile));
   NMC_ASSIGN_OR_RETURN(Tensor tiles, anyres_pixel_values(layout, tile, resized.view(), base.view()));
-  const int64_t n = tiles.dim(0), t = model_->tile_tokens(), c = cfg.text.hidden_size;
-  NMC_ASSIGN_OR_RETURN(Tensor proj, Tensor::uninitialized({n, t, c}, DType::kF32));
-  for (int64_t b = 0; b < n; b += kTileBatch) {
-    NMC_ASSIGN_OR_RETURN(Tensor part, tiles.slice(0, b, std::min(n, b + kTileBatch)));
-    NMC_ASSIGN_OR_RETURN(Tensor f, model_->encode_tiles(exec_, part));
-    std::memcpy(proj.data<float>() + b * t * c, f.data<float>(), f.nbytes());
-  }
+  NMC_ASSIGN_OR_RETURN(Tensor proj, encode_in_batches(tiles));
   NMC_ASSIGN_OR_RETURN(Tensor features,
                        pack_image_features(exec_, layout, cfg.vision.grid(), proj, model_->image_newline()));
   stats_.vision_ms += ms_since(t0);
@@ -130,15 +118,14 @@ Status VlmSession::append_video(std::span<const RgbView> frames) {
   NMC_RETURN_IF_ERROR(check_room(video_tokens(cfg, static_cast<int64_t>(frames.size()))));
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t tile = cfg.vision.image_size;
-  std::vector<RgbImage> squashed;
-  std::vector<RgbView> views;
-  squashed.reserve(frames.size());
-  for (const auto& f : frames) {
-    NMC_ASSIGN_OR_RETURN(RgbImage r, resize_rgb(f, tile, tile));
-    squashed.push_back(std::move(r));
-    views.push_back(squashed.back().view());
+  const int64_t n = static_cast<int64_t>(frames.size());
+  NMC_ASSIGN_OR_RETURN(Tensor tiles, Tensor::uninitialized({n, 3, tile, tile}, DType::kF32));
+  for (int64_t i = 0; i < n; ++i) {
+    NMC_ASSIGN_OR_RETURN(RgbImage squashed, resize_rgb(frames[static_cast<size_t>(i)], tile, tile));
+    NMC_ASSIGN_OR_RETURN(Tensor one, frame_pixel_values(tile, squashed.view()));
+    std::memcpy(tiles.data<float>() + i * one.numel(), one.data<float>(), one.nbytes());
   }
-  NMC_ASSIGN_OR_RETURN(Tensor per_frame, frames_features(views));
+  NMC_ASSIGN_OR_RETURN(Tensor per_frame, encode_in_batches(tiles));
   NMC_ASSIGN_OR_RETURN(Tensor features,
                        pack_video_features(exec_, cfg.vision.grid(), per_frame, model_->image_newline()));
   stats_.vision_ms += ms_since(t0);

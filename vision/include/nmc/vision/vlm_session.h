@@ -95,7 +95,7 @@ class VlmSession {
   Status check_room(int64_t tokens) const;
   Status append_media(Tensor features);
   Status run(const Tensor& embeds, bool want_logits);  // embeds [T, hidden] at the next positions
-  Result<Tensor> frames_features(std::span<const RgbView> frames);
+  Result<Tensor> encode_in_batches(const Tensor& tiles);  // vision tower + projector, a few tiles at a time
 
   std::shared_ptr<const LlavaOnevisionModel> model_;
   // Activation buffers reused across passes (no fresh pages to fault); before
